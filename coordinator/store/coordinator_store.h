@@ -1,0 +1,131 @@
+// CoordinatorStore: the coordinator's durable state in one SQLite file.
+//
+// The file is opened in WAL mode with synchronous=FULL and foreign keys on;
+// versioned schema migrations run at Open(). The coordinator keeps its
+// authoritative working state in memory (TaskScheduler) and records every
+// change here, in order, through one writer thread that groups queued
+// changes into a transaction and fsyncs once per group ("group commit"). A
+// change's `done` callback runs only after the COMMIT of its group returned,
+// so anything acknowledged from a `done` callback survives a power cut.
+//
+// Each queued change runs inside its own SAVEPOINT, so one failing change
+// (say, a duplicate result) fails alone and does not sink its group.
+//
+// Thread-safety: every method may be called from any thread. `done`
+// callbacks run on the writer thread, one at a time, in queue order; they
+// must not block (hand long work elsewhere) and may queue further changes.
+#ifndef GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
+#define GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gridbench/v1/gridbench.pb.h"
+
+namespace gridbench::coordinator {
+
+// A bearer token as stored: never the token itself, only its SHA-256.
+struct TokenRecord {
+  std::string token_id;  // Public handle, e.g. for `gridbench token revoke`.
+  std::string hash_hex;  // Sha256Hex(token).
+  gridbench::v1::Role role = gridbench::v1::ROLE_UNSPECIFIED;
+  int64_t created_unix_nanos = 0;
+  int64_t expires_unix_nanos = 0;  // 0: never expires.
+  bool one_time = false;
+  bool used = false;  // A one-time token that has been spent.
+  bool revoked = false;
+  std::string description;
+};
+
+// A task as the scheduler keeps it: the API view plus scheduling fields.
+struct TaskRecord {
+  gridbench::v1::Task task;  // `attempts` is ignored by UpsertTask.
+  int64_t seq = 0;           // Submission order (FIFO within a priority).
+  int64_t next_eligible_unix_nanos = 0;  // Retry backoff: not before this.
+  std::string avoid_worker_id;           // Worker of the last failed attempt.
+  int64_t created_unix_nanos = 0;
+};
+
+// One row of the append-only audit log.
+struct AuditEntry {
+  int64_t unix_nanos = 0;
+  // E.g. "enroll", "worker_revoked", "token_created", "token_revoked",
+  // "auth_failure", "signature_refused", "stale_result", "replayed_result".
+  std::string kind;
+  std::string subject;  // A worker id, token id, task id...
+  std::string detail;
+  std::string peer;  // The client address, when known.
+};
+
+// Everything the coordinator needs to resume after a restart.
+struct LoadedState {
+  std::vector<gridbench::v1::Worker> workers;
+  std::vector<gridbench::v1::Job> jobs;     // Without tasks.
+  std::vector<TaskRecord> tasks;            // Each task's attempts included.
+  std::vector<TokenRecord> tokens;
+};
+
+class CoordinatorStore {
+ public:
+  using Done = std::function<void(absl::Status)>;
+
+  // Opens (creating if needed) the database at `path` and migrates it to the
+  // current schema. FAILED_PRECONDITION if the file's schema is newer than
+  // this binary knows; INTERNAL for SQLite errors, naming the path.
+  static absl::StatusOr<std::unique_ptr<CoordinatorStore>> Open(const std::string& path);
+
+  // Commits everything queued, then stops the writer thread.
+  ~CoordinatorStore();
+
+  CoordinatorStore(const CoordinatorStore&) = delete;
+  CoordinatorStore& operator=(const CoordinatorStore&) = delete;
+
+  int schema_version() const;
+
+  // Reads the whole state. Call before queueing changes.
+  absl::StatusOr<LoadedState> LoadState();
+
+  // --- Changes, queued in order, committed in groups. `done` may be null.
+  void UpsertWorker(const gridbench::v1::Worker& worker, Done done = nullptr);
+  // Inserts the job and all its tasks in one change.
+  void InsertJob(const gridbench::v1::Job& job, const std::vector<TaskRecord>& tasks,
+                 Done done = nullptr);
+  void UpdateJobState(const std::string& job_id, gridbench::v1::JobState state,
+                      Done done = nullptr);
+  void UpsertTask(const TaskRecord& task, Done done = nullptr);
+  void UpsertAttempt(const std::string& task_id, const gridbench::v1::Attempt& attempt,
+                     Done done = nullptr);
+  // Stores a verified result (its payload decoded into the summary and
+  // samples columns too). ALREADY_EXISTS when a result for the same attempt
+  // is stored already; INVALID_ARGUMENT when the payload does not parse.
+  void InsertResult(const gridbench::v1::StoredResult& result, Done done = nullptr);
+  void InsertToken(const TokenRecord& token, Done done = nullptr);
+  void UpdateToken(const TokenRecord& token, Done done = nullptr);
+  void AppendAudit(const AuditEntry& entry, Done done = nullptr);
+
+  // Blocks until every change queued before the call has committed; returns
+  // the first commit error seen since the last Flush, if any.
+  absl::Status Flush();
+
+  // --- Reads, on a separate connection (WAL readers do not block the writer).
+  // Results of a job in storage order, with each worker's name and public key.
+  absl::StatusOr<std::vector<gridbench::v1::StoredResult>> GetResults(const std::string& job_id);
+  // Newest first; `kind` empty means all kinds.
+  absl::StatusOr<std::vector<AuditEntry>> ListAudit(const std::string& kind, int limit);
+  // How many result rows exist for an attempt / a task (tests, duplicate checks).
+  absl::StatusOr<int64_t> CountResultsForTask(const std::string& task_id);
+
+ private:
+  class Impl;
+  explicit CoordinatorStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gridbench::coordinator
+
+#endif  // GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
