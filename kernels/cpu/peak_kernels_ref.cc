@@ -1,0 +1,72 @@
+// Scalar references and fallbacks for peak_kernels.h.
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/cpu/peak_kernels.h"
+
+namespace gridbench::kernels::peak {
+namespace {
+
+// Hides `x`'s value from the optimiser, so a loop with constant inputs is not
+// folded into a closed form. Emits no instructions.
+template <typename T>
+void Opaque(T& x) {
+  __asm__("" : "+r"(x));
+}
+
+constexpr uint32_t kInt8U = 0x04030201;  // unsigned bytes {1, 2, 3, 4}, little-endian
+constexpr uint32_t kInt8S = 0x0001ff01;  // signed bytes {1, -1, 1, 0}
+
+int32_t Dot4(uint32_t u, uint32_t s) {
+  int32_t sum = 0;
+  for (int i = 0; i < 4; ++i) {
+    sum += static_cast<int32_t>((u >> (8 * i)) & 0xff) * static_cast<int8_t>(s >> (8 * i));
+  }
+  return sum;
+}
+
+}  // namespace
+
+float FmaChainReference(int64_t iterations) {
+  float x = 0.0f;
+  for (int64_t i = 0; i < iterations; ++i) {
+    const float next = std::fma(x, kFmaMul, kFmaAdd);
+    if (next == x) break;  // fixed point: every further step returns x
+    x = next;
+  }
+  return x;
+}
+
+float FmaPeakScalar(int64_t iterations) {
+  constexpr int kChains = 8;
+  float x[kChains] = {};
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (float& v : x) v = v * kFmaMul + kFmaAdd;
+  }
+  float sum = 0.0f;
+  for (float v : x) sum += v;
+  return sum / kChains;
+}
+
+int32_t Int8DotReference(int64_t iterations) {
+  return static_cast<int32_t>(static_cast<uint32_t>(iterations) *
+                              static_cast<uint32_t>(kInt8DotPerStep));
+}
+
+int32_t Int8DotPeakScalar(int64_t iterations) {
+  constexpr int kChains = 4;
+  uint32_t acc[kChains] = {};
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (uint32_t& a : acc) {
+      uint32_t u = kInt8U;
+      Opaque(u);
+      a += static_cast<uint32_t>(Dot4(u, kInt8S));
+    }
+  }
+  for (uint32_t a : acc) {
+    if (a != acc[0]) return 0;  // lanes must agree; 0 fails the checksum test
+  }
+  return static_cast<int32_t>(acc[0]);
+}
+
+}  // namespace gridbench::kernels::peak

@@ -1,0 +1,29 @@
+// AVX512_VNNI variant of the int8 dot-product peak kernel: one vpdpbusd does
+// 64 u8 x s8 multiplies and their sums into 16 s32 lanes. Compiled with
+// -mavx512f -mavx512vnni and only called when DetectCpuFeatures() reports
+// avx512_vnni.
+#include <immintrin.h>
+
+#include "kernels/cpu/peak_kernels.h"
+
+namespace gridbench::kernels::peak {
+
+int32_t Int8DotPeakAvx512Vnni(int64_t iterations) {
+  // 16 chains cover vpdpbusd latency (5 cycles) x 2 ports.
+  constexpr int kChains = 16;
+  static_assert(kChains * 64 * 2 == kInt8Avx512VnniOpsPerIteration);
+  const __m512i u = _mm512_set1_epi32(0x04030201);  // {1, 2, 3, 4}
+  const __m512i s = _mm512_set1_epi32(0x0001ff01);  // {1, -1, 1, 0}
+  __m512i acc[kChains];
+  for (__m512i& a : acc) a = _mm512_setzero_si512();
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (__m512i& a : acc) a = _mm512_dpbusd_epi32(a, u, s);
+  }
+  __mmask16 agree = 0xffff;
+  for (int c = 1; c < kChains; ++c) agree &= _mm512_cmpeq_epi32_mask(acc[c], acc[0]);
+  const int32_t lane0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(acc[0]));
+  agree &= _mm512_cmpeq_epi32_mask(acc[0], _mm512_set1_epi32(lane0));
+  return agree == 0xffff ? lane0 : 0;  // lanes must agree; 0 fails the checksum test
+}
+
+}  // namespace gridbench::kernels::peak
