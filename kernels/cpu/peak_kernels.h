@@ -6,7 +6,8 @@
 // of independent chains, and returns the value every lane ends with (all lanes
 // start and step alike, so they agree). That value depends on `iterations`
 // exactly as the *Reference functions say, so a test can tell that the work
-// was really done.
+// was really done. A kernel whose lanes disagree returns kFmaLanesDisagree (FMA)
+// or kInt8LanesDisagree (int8), which no reference value equals.
 #ifndef GRIDBENCH_KERNELS_CPU_PEAK_KERNELS_H_
 #define GRIDBENCH_KERNELS_CPU_PEAK_KERNELS_H_
 
@@ -18,6 +19,7 @@ namespace gridbench::kernels::peak {
 // in [0, 256): no overflow, no denormals, however long the probe runs.
 constexpr float kFmaMul = 1.0f - 1.0f / 256.0f;
 constexpr float kFmaAdd = 1.0f;
+constexpr float kFmaLanesDisagree = -1.0f;  // FMA lanes are never negative
 
 // The lane value after `iterations` steps, with one rounding per step (fma).
 float FmaChainReference(int64_t iterations);
@@ -37,6 +39,7 @@ float FmaPeakAvx512(int64_t iterations);
 // unsigned bytes {1, 2, 3, 4} with the signed bytes {1, -1, 1, 0}, which is 2,
 // per step. Lanes wrap modulo 2^32 on very long runs, as the hardware does.
 constexpr int32_t kInt8DotPerStep = 2;
+constexpr int32_t kInt8LanesDisagree = 1;  // odd, so never a multiple of kInt8DotPerStep
 
 // The lane value after `iterations` steps.
 int32_t Int8DotReference(int64_t iterations);

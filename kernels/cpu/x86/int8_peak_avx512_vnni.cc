@@ -21,9 +21,9 @@ int32_t Int8DotPeakAvx512Vnni(int64_t iterations) {
   }
   __mmask16 agree = 0xffff;
   for (int c = 1; c < kChains; ++c) agree &= _mm512_cmpeq_epi32_mask(acc[c], acc[0]);
-  const int32_t lane0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(acc[0]));
+  const int32_t lane0 = _mm512_cvtsi512_si32(acc[0]);
   agree &= _mm512_cmpeq_epi32_mask(acc[0], _mm512_set1_epi32(lane0));
-  return agree == 0xffff ? lane0 : 0;  // lanes must agree; 0 fails the checksum test
+  return agree == 0xffff ? lane0 : kInt8LanesDisagree;
 }
 
 }  // namespace gridbench::kernels::peak
