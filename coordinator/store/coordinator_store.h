@@ -109,8 +109,19 @@ class CoordinatorStore {
   void AppendAudit(const AuditEntry& entry, Done done = nullptr);
 
   // Blocks until every change queued before the call has committed; returns
-  // the first commit error seen since the last Flush, if any.
+  // the first commit error seen since the last Flush, if any. (Commit errors
+  // include the failure of a change queued with a null `done`, which would
+  // otherwise go unheard.) FAILED_PRECONDITION when called from a `done`
+  // callback, where it would wait for itself.
   absl::Status Flush();
+
+  // Totals since Open: transactions the writer ran and changes in them, so
+  // changes / groups is the average group-commit size.
+  struct CommitStats {
+    int64_t groups = 0;
+    int64_t changes = 0;
+  };
+  CommitStats commit_stats() const;
 
   // --- Reads, on a separate connection (WAL readers do not block the writer).
   // Results of a job in storage order, with each worker's name and public key.

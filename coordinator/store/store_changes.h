@@ -1,0 +1,55 @@
+// The store's changes as SQL: each function writes one logical change on the
+// writer's connection, inside the transaction and savepoint the StoreWriter
+// opened. They validate what SQL cannot (empty ids, unparseable payloads) so
+// bad input fails with INVALID_ARGUMENT naming the field, and leave the rest
+// to the schema's constraints (see sqlite_db.h for how those map).
+//
+// Thread-safety: as for SqliteDb (the writer thread only).
+#ifndef GRIDBENCH_COORDINATOR_STORE_STORE_CHANGES_H_
+#define GRIDBENCH_COORDINATOR_STORE_STORE_CHANGES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "coordinator/store/coordinator_store.h"
+#include "coordinator/store/sqlite_db.h"
+#include "gridbench/v1/gridbench.pb.h"
+
+namespace gridbench::coordinator {
+
+absl::Status WriteWorker(SqliteDb& db, const gridbench::v1::Worker& worker);
+
+// ALREADY_EXISTS when the job id is taken; INVALID_ARGUMENT when a task
+// names another job.
+absl::Status WriteNewJob(SqliteDb& db, const gridbench::v1::Job& job,
+                         const std::vector<TaskRecord>& tasks);
+
+// NOT_FOUND when no such job exists.
+absl::Status WriteJobState(SqliteDb& db, const std::string& job_id,
+                           gridbench::v1::JobState state);
+
+// Inserts or replaces the task's row; FAILED_PRECONDITION for an unknown job.
+absl::Status WriteTask(SqliteDb& db, const TaskRecord& record);
+
+// Inserts or replaces the attempt's row; FAILED_PRECONDITION for an unknown
+// task.
+absl::Status WriteAttempt(SqliteDb& db, const std::string& task_id,
+                          const gridbench::v1::Attempt& attempt);
+
+// `stored_now_nanos` is used when `result.stored_unix_nanos` is 0.
+// ALREADY_EXISTS for a second result of one attempt; FAILED_PRECONDITION for
+// an unknown attempt, task or job; INVALID_ARGUMENT for an unparseable payload.
+absl::Status WriteNewResult(SqliteDb& db, const gridbench::v1::StoredResult& result,
+                            int64_t stored_now_nanos);
+
+// ALREADY_EXISTS when the id or the hash is taken.
+absl::Status WriteNewToken(SqliteDb& db, const TokenRecord& token);
+// Updates every field but the id; NOT_FOUND when no such token exists.
+absl::Status WriteTokenUpdate(SqliteDb& db, const TokenRecord& token);
+
+absl::Status WriteAudit(SqliteDb& db, const AuditEntry& entry);
+
+}  // namespace gridbench::coordinator
+
+#endif  // GRIDBENCH_COORDINATOR_STORE_STORE_CHANGES_H_

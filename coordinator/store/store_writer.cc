@@ -1,0 +1,128 @@
+#include "coordinator/store/store_writer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gridbench::coordinator {
+namespace {
+
+absl::Status RunStatement(SqliteDb& db, absl::string_view purpose, absl::string_view sql) {
+  absl::StatusOr<Statement> stmt = db.Prepare(purpose, sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Run();
+}
+
+}  // namespace
+
+StoreWriter::StoreWriter(std::unique_ptr<SqliteDb> db)
+    : db_(std::move(db)), thread_([this] { Run(); }) {}
+
+StoreWriter::~StoreWriter() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    work_queued_.Signal();
+  }
+  thread_.join();
+}
+
+void StoreWriter::Enqueue(Change change, Done done) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(Item{std::move(change), std::move(done)});
+  ++enqueued_;
+  work_queued_.Signal();
+}
+
+absl::Status StoreWriter::Flush() {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    return absl::FailedPreconditionError(
+        "CoordinatorStore::Flush called from a done callback; it would wait for itself");
+  }
+  absl::MutexLock lock(&mu_);
+  const int64_t target = enqueued_;
+  while (finished_ < target) group_finished_.Wait(&mu_);
+  return std::exchange(unreported_error_, absl::OkStatus());
+}
+
+StoreWriter::Stats StoreWriter::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void StoreWriter::NoteUnreported(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (unreported_error_.ok()) unreported_error_ = status;
+}
+
+void StoreWriter::Run() {
+  while (true) {
+    std::deque<Item> group;
+    {
+      absl::MutexLock lock(&mu_);
+      while (queue_.empty() && !stopping_) work_queued_.Wait(&mu_);
+      if (queue_.empty()) return;  // Stopping, and everything has run.
+      const size_t n = std::min(queue_.size(), kMaxGroupSize);
+      std::move(queue_.begin(), queue_.begin() + n, std::back_inserter(group));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    const std::vector<absl::Status> statuses = CommitGroup(group);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].done) {
+        group[i].done(statuses[i]);
+      } else if (!statuses[i].ok()) {
+        NoteUnreported(statuses[i]);
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    finished_ += static_cast<int64_t>(group.size());
+    ++stats_.groups;
+    stats_.changes += static_cast<int64_t>(group.size());
+    group_finished_.SignalAll();
+  }
+}
+
+std::vector<absl::Status> StoreWriter::CommitGroup(std::deque<Item>& group) {
+  std::vector<absl::Status> statuses(group.size());
+  // Fails every change of the group with `status` (the transaction is gone).
+  auto fail_group = [&](const absl::Status& status) {
+    std::fill(statuses.begin(), statuses.end(), status);
+    NoteUnreported(status);
+    return statuses;
+  };
+  absl::Status status = RunStatement(*db_, "starting a write transaction", "BEGIN IMMEDIATE");
+  if (!status.ok()) return fail_group(status);
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    status = RunStatement(*db_, "opening a change's savepoint", "SAVEPOINT change");
+    if (status.ok()) {
+      statuses[i] = group[i].change(*db_);
+      if (!statuses[i].ok() && db_->in_transaction()) {
+        status = RunStatement(*db_, "rolling back a failed change", "ROLLBACK TO change");
+      }
+    }
+    if (status.ok() && db_->in_transaction()) {
+      status = RunStatement(*db_, "releasing a change's savepoint", "RELEASE change");
+    }
+    if (!db_->in_transaction()) {
+      const absl::Status& cause = status.ok() ? statuses[i] : status;
+      return fail_group(absl::AbortedError(absl::StrCat(
+          "SQLite rolled back a group of ", group.size(), " changes after: ", cause.message())));
+    }
+    if (!status.ok()) break;  // Savepoint bookkeeping failed: abandon the group.
+  }
+  if (status.ok()) {
+    status = RunStatement(*db_, absl::StrCat("committing a group of ", group.size(), " changes"),
+                          "COMMIT");
+  }
+  if (!status.ok()) {
+    // The transaction's outcome is known only after a rollback; its own
+    // failure would hide the error that caused it.
+    RunStatement(*db_, "rolling back a failed group", "ROLLBACK").IgnoreError();
+    return fail_group(status);
+  }
+  return statuses;
+}
+
+}  // namespace gridbench::coordinator

@@ -1,0 +1,98 @@
+// StoreWriter: the one thread that writes the coordinator's database, in
+// queue order, committing queued changes in groups ("group commit").
+//
+// Each loop takes everything queued (at most kMaxGroupSize changes), runs
+// them in one BEGIN IMMEDIATE ... COMMIT with each change inside its own
+// SAVEPOINT, so a failing change is rolled back alone, then calls every
+// change's `done` with that change's status. With synchronous=FULL the COMMIT
+// returns only once the group is on disk, so one fsync covers the group. A
+// failed COMMIT fails every change of its group.
+//
+// Thread-safety: Enqueue() and Flush() may be called from any thread. `done`
+// callbacks run on the writer thread, one at a time, in queue order, after
+// their group's COMMIT returned; they may Enqueue() more changes but must not
+// block. Flush() from a `done` callback would wait on itself, so it returns
+// FAILED_PRECONDITION there instead.
+#ifndef GRIDBENCH_COORDINATOR_STORE_STORE_WRITER_H_
+#define GRIDBENCH_COORDINATOR_STORE_STORE_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/store/coordinator_store.h"
+#include "coordinator/store/sqlite_db.h"
+
+namespace gridbench::coordinator {
+
+class StoreWriter {
+ public:
+  // One database change; runs on the writer thread inside a transaction.
+  using Change = std::function<absl::Status(SqliteDb&)>;
+  using Done = std::function<void(absl::Status)>;
+
+  // Bounds the transaction (and the latency of the group's first change).
+  static constexpr size_t kMaxGroupSize = 1024;
+
+  using Stats = CoordinatorStore::CommitStats;
+
+  // Takes the write connection and starts the thread.
+  explicit StoreWriter(std::unique_ptr<SqliteDb> db);
+  // Runs everything queued, including changes queued by `done` callbacks
+  // meanwhile, then stops the thread.
+  ~StoreWriter();
+
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Queues `change`; `done` (may be null) gets its status once its group has
+  // committed or failed.
+  void Enqueue(Change change, Done done);
+
+  // Waits until every change queued before the call has finished (its `done`
+  // has run), then returns and forgets the first error since the last Flush()
+  // among: failed transactions (BEGIN/COMMIT, or SQLite rolling a group back)
+  // and failed changes queued without a `done`. A change that failed alone
+  // and whose `done` heard about it is not reported again.
+  absl::Status Flush();
+
+  Stats stats() const;
+
+ private:
+  struct Item {
+    Change change;
+    Done done;
+  };
+
+  void Run();
+  // Runs one group in a transaction; returns each change's status.
+  std::vector<absl::Status> CommitGroup(std::deque<Item>& group);
+  // Records a status that nobody else will hear about for the next Flush().
+  void NoteUnreported(const absl::Status& status);
+
+  // Constant after construction; the database is used only by the thread.
+  const std::unique_ptr<SqliteDb> db_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar work_queued_;     // Signalled on Enqueue() and at shutdown.
+  absl::CondVar group_finished_;  // Signalled after each group's callbacks.
+  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;  // Changes ever queued.
+  int64_t finished_ ABSL_GUARDED_BY(mu_) = 0;  // ...whose `done` has run.
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status unreported_error_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+
+  std::thread thread_;  // Last: starts once everything above exists.
+};
+
+}  // namespace gridbench::coordinator
+
+#endif  // GRIDBENCH_COORDINATOR_STORE_STORE_WRITER_H_
