@@ -1,0 +1,86 @@
+#include "kernels/parallel/thread_pool.h"
+
+#include <algorithm>
+
+namespace gridbench::kernels {
+namespace {
+
+// The pool whose worker the current thread is, so nested calls run inline.
+thread_local const ThreadPool* current_pool = nullptr;
+
+}  // namespace
+
+ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads)) {
+  workers_.reserve(num_threads_ - 1);
+  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::RunChunks(Job& job) {
+  for (;;) {
+    const int64_t begin = job.next.fetch_add(job.chunk, std::memory_order_relaxed);
+    if (begin >= job.n) return;
+    (*job.fn)(begin, std::min(job.n, begin + job.chunk));
+  }
+}
+
+bool ThreadPool::NewJobOrStopping(WaitState* state) {
+  state->pool->mu_.AssertHeld();
+  return state->pool->stopping_ || state->pool->generation_ != state->seen;
+}
+
+bool ThreadPool::NoBusyWorkers() const {
+  mu_.AssertHeld();
+  return busy_workers_ == 0;
+}
+
+void ThreadPool::WorkerLoop() {
+  current_pool = this;
+  WaitState state{this, 0};
+  for (;;) {
+    Job* job;
+    {
+      absl::MutexLock lock(&mu_, absl::Condition(&NewJobOrStopping, &state));
+      if (stopping_) return;
+      state.seen = generation_;
+      job = job_;
+    }
+    RunChunks(*job);
+    absl::MutexLock lock(&mu_);
+    --busy_workers_;
+  }
+}
+
+void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
+                             int64_t min_chunk) {
+  if (n <= 0) return;
+  if (workers_.empty() || current_pool == this) {
+    fn(0, n);
+    return;
+  }
+  // About four chunks per thread balances uneven ranges without making the
+  // shared counter hot.
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.chunk = std::max<int64_t>({1, min_chunk, n / (4 * num_threads_)});
+  absl::MutexLock call_lock(&call_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    job_ = &job;
+    ++generation_;
+    busy_workers_ = static_cast<int>(workers_.size());
+  }
+  RunChunks(job);
+  absl::MutexLock lock(&mu_, absl::Condition(this, &ThreadPool::NoBusyWorkers));
+  job_ = nullptr;
+}
+
+}  // namespace gridbench::kernels
