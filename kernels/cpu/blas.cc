@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 
 namespace gridbench::kernels {
 namespace {
@@ -106,22 +107,30 @@ bool IsOpenBlasFallbackCore(std::string_view corename, const CpuFeatures& cpu) {
   return !recommended.empty() && CoreLevel(corename) < CoreLevel(recommended);
 }
 
+absl::StatusOr<std::string> OpenBlasReexecCoretype(const CpuFeatures& cpu,
+                                                   std::string_view loaded_corename,
+                                                   const char* coretype_env,
+                                                   const char* marker_env) {
+  if (coretype_env != nullptr || !IsOpenBlasFallbackCore(loaded_corename, cpu)) return "";
+  if (marker_env != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "OpenBLAS still runs fallback core ", std::string(loaded_corename), " after re-executing (",
+        kReexecMarker, " is set but OPENBLAS_CORETYPE is not)"));
+  }
+  return RecommendedOpenBlasCoretype(cpu);
+}
+
 absl::Status ReexecWithRecommendedOpenBlasCoretype(int argc, char** argv) {
   if (argc < 1 || argv == nullptr || argv[argc] != nullptr) {
     return absl::InvalidArgumentError(
-        "ReexecWithRecommendedOpenBlasCoretype: argv must hold "
-        "argc entries followed by a null pointer");
+        "ReexecWithRecommendedOpenBlasCoretype: argv must hold argc entries followed by a null "
+        "pointer");
   }
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return absl::OkStatus();
-  const CpuFeatures& cpu = DetectCpuFeatures();
-  const std::string corename = openblas_get_corename();
-  if (!IsOpenBlasFallbackCore(corename, cpu)) return absl::OkStatus();
-  if (std::getenv(kReexecMarker) != nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("OpenBLAS still runs fallback core ", corename, " after re-executing with ",
-                     kReexecMarker, " set and OPENBLAS_CORETYPE unset"));
-  }
-  const std::string coretype = RecommendedOpenBlasCoretype(cpu);
+  GB_ASSIGN_OR_RETURN(
+      const std::string coretype,
+      OpenBlasReexecCoretype(DetectCpuFeatures(), openblas_get_corename(),
+                             std::getenv("OPENBLAS_CORETYPE"), std::getenv(kReexecMarker)));
+  if (coretype.empty()) return absl::OkStatus();
   if (setenv("OPENBLAS_CORETYPE", coretype.c_str(), 1) != 0 || setenv(kReexecMarker, "1", 1) != 0) {
     return absl::InternalError(absl::StrCat("setenv failed: ", std::strerror(errno)));
   }

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "kernels/cpu/cpu_features.h"
 
 namespace gridbench::kernels {
@@ -52,6 +53,17 @@ std::string RecommendedOpenBlasCoretype(const CpuFeatures& cpu);
 // Sandybridge on an AVX2 CPU, Haswell or Zen on an AVX-512 CPU. Core names
 // this function does not know count as SSE-only cores.
 bool IsOpenBlasFallbackCore(std::string_view corename, const CpuFeatures& cpu);
+
+// The decision ReexecWithRecommendedOpenBlasCoretype makes, without side
+// effects: the OPENBLAS_CORETYPE to re-execute with, or "" when no re-exec
+// is needed (`coretype_env` non-null: the user chose; or `loaded_corename` is
+// not a fallback for `cpu`). FAILED_PRECONDITION when a re-exec would be
+// needed but `marker_env` (GRIDBENCH_OPENBLAS_REEXEC) is non-null, i.e. this
+// process already is the re-executed one.
+absl::StatusOr<std::string> OpenBlasReexecCoretype(const CpuFeatures& cpu,
+                                                   std::string_view loaded_corename,
+                                                   const char* coretype_env,
+                                                   const char* marker_env);
 
 // For programs that run kernels in-process (bench, tests): if
 // OPENBLAS_CORETYPE is unset and the loaded core is a fallback core, sets

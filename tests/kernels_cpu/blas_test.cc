@@ -127,6 +127,20 @@ TEST(OpenBlasCoretypeTest, FallbackCores) {
   EXPECT_FALSE(IsOpenBlasFallbackCore("Prescott", CpuFeatures{}));
 }
 
+TEST(OpenBlasCoretypeTest, ReexecDecision) {
+  const CpuFeatures avx512 = Avx512Cpu();
+  EXPECT_EQ(OpenBlasReexecCoretype(avx512, "Prescott", nullptr, nullptr).value(), "SkylakeX");
+  EXPECT_EQ(OpenBlasReexecCoretype(avx512, "SkylakeX", nullptr, nullptr).value(), "");
+  // The user's OPENBLAS_CORETYPE wins, even a slow one.
+  EXPECT_EQ(OpenBlasReexecCoretype(avx512, "Prescott", "Prescott", nullptr).value(), "");
+  // Already re-executed and still on a fallback: stop instead of looping.
+  const auto loop = OpenBlasReexecCoretype(avx512, "Prescott", nullptr, "1");
+  EXPECT_EQ(loop.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(loop.status().message().find("Prescott"), std::string::npos) << loop.status();
+  EXPECT_EQ(OpenBlasReexecCoretype(avx512, "SkylakeX", nullptr, "1").value(), "");
+  EXPECT_EQ(OpenBlasReexecCoretype(CpuFeatures{}, "Prescott", nullptr, nullptr).value(), "");
+}
+
 TEST(OpenBlasCoretypeTest, ReexecRefusesBadArgv) {
   char arg0[] = "prog";
   char* argv[] = {arg0, arg0};  // argv[argc] is not null
