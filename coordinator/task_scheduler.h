@@ -1,0 +1,182 @@
+// TaskScheduler: the coordinator's authoritative working state — jobs, tasks,
+// attempts and workers — and every decision about them: which worker runs
+// which task, when a silent worker is lost, when a failed task is retried.
+//
+// State lives in memory and every change is queued to the CoordinatorStore in
+// order; Restore() rebuilds it from the store after a restart.
+//
+// Task life: PENDING -> RUNNING (an attempt with a fresh lease id is sent to
+// a worker) -> SUCCEEDED (its signed result committed) | PENDING again after a
+// retryable failure and its backoff | FAILED (invalid parameters, attempts
+// used up, or no worker can ever match) | CANCELLED.
+//
+// Thread-safety: all public methods are thread-safe. Calls out of the
+// scheduler (WorkerLink, watchers) happen under its mutex, so those must
+// only queue work and never call back into the scheduler synchronously.
+#ifndef GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
+#define GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/clock.h"
+#include "coordinator/coordinator_config.h"
+#include "coordinator/pending_queue.h"
+#include "coordinator/store/coordinator_store.h"
+#include "gridbench/v1/gridbench.pb.h"
+#include "gridbench/v1/worker.pb.h"
+
+namespace gridbench::coordinator {
+
+// The scheduler's handle on one worker's open session.
+class WorkerLink {
+ public:
+  virtual ~WorkerLink() = default;
+  // Queues a message for the worker; never blocks.
+  virtual void Send(const gridbench::v1::CoordinatorMessage& message) = 0;
+  // Ends the session with `status` (after queued messages are written).
+  virtual void Close(absl::Status status) = 0;
+};
+
+// What to do with a signed result whose signature has been verified.
+enum class ResultVerdict {
+  kStore,          // Current attempt and lease: store it.
+  kAlreadyStored,  // This attempt's result is stored (or being stored).
+  kStale,          // Not the task's current attempt or lease.
+};
+
+class TaskScheduler {
+ public:
+  using TaskEventSink = std::function<void(const gridbench::v1::TaskEvent&)>;
+
+  TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock);
+
+  // Rebuilds state from the store. Running attempts wait
+  // reconnect_grace_seconds for their worker to come back.
+  void Restore(const LoadedState& state);
+
+  // --- Jobs (submitter-facing). `done` runs once the job is durable.
+  void SubmitJob(const gridbench::v1::JobSpec& spec, const std::string& submitter,
+                 std::function<void(absl::StatusOr<gridbench::v1::SubmitJobResponse>)> done);
+  absl::StatusOr<gridbench::v1::Job> GetJob(const std::string& job_id);
+  std::vector<gridbench::v1::Job> ListJobs(size_t limit);
+  absl::StatusOr<gridbench::v1::Job> CancelJob(const std::string& job_id);
+  // Calls `sink` with the current state of every task of the job, then with
+  // each change until Unwatch. Returns a watch id; NOT_FOUND for a bad job.
+  absl::StatusOr<int64_t> Watch(const std::string& job_id, TaskEventSink sink);
+  void Unwatch(int64_t watch_id);
+  bool JobIsFinal(const std::string& job_id);
+
+  // --- Workers.
+  // `done` gets the new worker id once the enrollment is durable.
+  void EnrollWorker(const gridbench::v1::EnrollRequest& request, const std::string& peer,
+                    std::function<void(absl::StatusOr<std::string>)> done);
+  // The worker's record; NOT_FOUND if unknown, PERMISSION_DENIED if revoked.
+  absl::StatusOr<gridbench::v1::Worker> WorkerForSession(const std::string& worker_id);
+  // Called once the worker proved it holds its key. Replaces any older
+  // session of the same worker.
+  absl::Status AttachSession(const gridbench::v1::Hello& hello, WorkerLink* link);
+  void DetachSession(const std::string& worker_id, WorkerLink* link);
+  void OnHeartbeat(const std::string& worker_id, const gridbench::v1::Heartbeat& heartbeat);
+  void OnProgress(const std::string& worker_id, const gridbench::v1::Progress& progress);
+  void OnFailure(const std::string& worker_id, const gridbench::v1::AttemptFailure& failure);
+  // For a result whose signature verified. kStore marks the attempt as
+  // committing, so its lease cannot expire while the store writes it.
+  ResultVerdict CheckResult(const std::string& worker_id, const gridbench::v1::SignedResult& r);
+  // After the store committed (ok) or refused the result CheckResult passed.
+  void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,
+                      const absl::Status& store_status);
+  // Sends to the worker's current session, if it has one.
+  void SendToWorker(const std::string& worker_id, const gridbench::v1::CoordinatorMessage& m);
+  std::vector<gridbench::v1::Worker> ListWorkers();
+  absl::StatusOr<gridbench::v1::Worker> RevokeWorker(const std::string& worker_id);
+  absl::StatusOr<gridbench::v1::Worker> DrainWorker(const std::string& worker_id);
+
+  // Expires leases, releases retry backoffs, fails tasks nothing can match.
+  // The server calls it periodically; tests call it after moving the clock.
+  void Tick();
+
+  void Audit(const std::string& kind, const std::string& subject, const std::string& detail,
+             const std::string& peer = "");
+
+ private:
+  struct TaskEntry {
+    TaskRecord record;
+    int32_t priority = 0;
+    std::string submitter;
+    bool committing = false;       // Its result is being written.
+    bool ever_matched = false;     // Some enrolled worker could run it.
+    int64_t unmatched_since = 0;   // When it was first found unmatched.
+  };
+  struct WorkerEntry {
+    gridbench::v1::Worker worker;
+    WorkerLink* link = nullptr;
+    int64_t lease_deadline = 0;    // Lost unless heard from before this.
+    std::string running_task_id;
+    bool draining = false;
+  };
+  struct JobEntry {
+    gridbench::v1::Job job;  // Without tasks.
+    std::vector<std::string> task_ids;
+  };
+
+  // Helpers below require mu_.
+  void TryAssign(WorkerEntry& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AssignAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Acceptable(const TaskEntry& task, const WorkerEntry& worker)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  gridbench::v1::Attempt* CurrentAttempt(TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailAttempt(TaskEntry& task, const std::string& reason, bool retryable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishTask(TaskEntry& task, gridbench::v1::TaskState state, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseWorker(const std::string& worker_id, const std::string& task_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PersistTask(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateJobState(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Publish(const TaskEntry& task, const std::string& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  gridbench::v1::TaskEvent EventFor(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LoseWorker(WorkerEntry& worker, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailUnmatchable(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string WhyNoWorkerMatches(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  gridbench::v1::Job JobView(const JobEntry& job, bool with_attempts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<TaskRecord> ExpandTasks(const gridbench::v1::JobSpec& spec,
+                                      const std::string& job_id, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  gridbench::v1::RetryPolicy EffectiveRetry(const gridbench::v1::TaskSpec& spec) const;
+  std::string NewId(const char* prefix);
+
+  // Constant after construction.
+  const CoordinatorConfig config_;
+  CoordinatorStore* const store_;
+  Clock* const clock_;
+
+  absl::Mutex mu_;
+  std::map<std::string, JobEntry> jobs_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // Submission order.
+  std::map<std::string, TaskEntry> tasks_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, WorkerEntry> workers_ ABSL_GUARDED_BY(mu_);
+  PendingQueue pending_ ABSL_GUARDED_BY(mu_);
+  std::set<std::pair<int64_t, std::string>> delayed_ ABSL_GUARDED_BY(mu_);  // Backoff.
+  std::map<int64_t, std::pair<std::string, TaskEventSink>> watchers_ ABSL_GUARDED_BY(mu_);
+  int64_t next_watch_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gridbench::coordinator
+
+#endif  // GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_

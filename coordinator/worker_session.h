@@ -1,0 +1,77 @@
+// WorkerSession: the coordinator's end of one worker's Session stream.
+//
+// A gRPC callback-API reactor: it reads one message at a time and keeps at
+// most one write in flight, queueing the rest. States: waiting for Hello ->
+// waiting for the signed challenge -> attached to the TaskScheduler. It
+// never blocks in a reaction: signatures are checked inline (about 50 µs)
+// and storing a result is handed to the CoordinatorStore, whose commit
+// callback sends the acknowledgement through the scheduler. Deletes itself
+// in OnDone, after detaching from the scheduler.
+#ifndef GRIDBENCH_COORDINATOR_WORKER_SESSION_H_
+#define GRIDBENCH_COORDINATOR_WORKER_SESSION_H_
+
+#include <deque>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/task_scheduler.h"
+#include "grpcpp/support/server_callback.h"
+#include "gridbench/v1/worker.pb.h"
+
+namespace gridbench::coordinator {
+
+class WorkerSession final
+    : public grpc::ServerBidiReactor<gridbench::v1::WorkerMessage,
+                                     gridbench::v1::CoordinatorMessage>,
+      public WorkerLink {
+ public:
+  WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store, const CoordinatorConfig* config,
+                std::string peer);
+
+  // WorkerLink.
+  void Send(const gridbench::v1::CoordinatorMessage& message) override;
+  void Close(absl::Status status) override;
+
+  // grpc::ServerBidiReactor.
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnDone() override;
+
+ private:
+  enum class Phase { kAwaitHello, kAwaitProof, kAttached, kClosed };
+
+  // Each returns a non-OK status to end the session with.
+  absl::Status HandleHello(const gridbench::v1::Hello& hello);
+  absl::Status HandleProof(const gridbench::v1::ChallengeResponse& proof);
+  absl::Status HandleAttached(const gridbench::v1::WorkerMessage& message);
+  void HandleResult(const gridbench::v1::SignedResult& result);
+  void Refuse(const gridbench::v1::SignedResult& result, const std::string& audit_kind,
+              const std::string& why);
+  void StartNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Constant after construction.
+  TaskScheduler* const scheduler_;
+  CoordinatorStore* const store_;
+  const CoordinatorConfig* const config_;
+  const std::string peer_;
+
+  // Only touched by the read side (one read in flight at a time).
+  gridbench::v1::WorkerMessage incoming_;
+  Phase phase_ = Phase::kAwaitHello;
+  gridbench::v1::Hello hello_;
+  std::string nonce_;
+  std::string public_key_;
+  bool attached_ = false;
+
+  absl::Mutex mu_;
+  std::deque<gridbench::v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status finish_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gridbench::coordinator
+
+#endif  // GRIDBENCH_COORDINATOR_WORKER_SESSION_H_
