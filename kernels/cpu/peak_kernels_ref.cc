@@ -9,10 +9,9 @@ namespace {
 
 // Hides `x`'s value from the optimiser, so a loop with constant inputs is not
 // folded into a closed form. Emits no instructions.
-template <typename T>
-void Opaque(T& x) {
-  __asm__("" : "+r"(x));
-}
+// (volatile: an ordinary asm with equal inputs may be merged or hoisted.)
+void Opaque(uint32_t& x) { __asm__ volatile("" : "+r"(x)); }
+void Opaque(float& x) { __asm__ volatile("" : "+x"(x)); }
 
 constexpr uint32_t kInt8U = 0x04030201;  // unsigned bytes {1, 2, 3, 4}, little-endian
 constexpr uint32_t kInt8S = 0x0001ff01;  // signed bytes {1, -1, 1, 0}
@@ -40,9 +39,13 @@ float FmaChainReference(int64_t iterations) {
 float FmaPeakScalar(int64_t iterations) {
   constexpr int kChains = 8;
   float x[kChains] = {};
+  // Hidden start values keep the compiler from merging the equal chains.
+  for (float& v : x) Opaque(v);
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
     for (float& v : x) v = v * kFmaMul + kFmaAdd;
   }
+#pragma GCC unroll 16
   for (float v : x) {
     if (v != x[0]) return kFmaLanesDisagree;
   }
@@ -57,13 +60,16 @@ int32_t Int8DotReference(int64_t iterations) {
 int32_t Int8DotPeakScalar(int64_t iterations) {
   constexpr int kChains = 4;
   uint32_t acc[kChains] = {};
+  for (uint32_t& a : acc) Opaque(a);
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
     for (uint32_t& a : acc) {
       uint32_t u = kInt8U;
       Opaque(u);
       a += static_cast<uint32_t>(Dot4(u, kInt8S));
     }
   }
+#pragma GCC unroll 16
   for (uint32_t a : acc) {
     if (a != acc[0]) return kInt8LanesDisagree;
   }

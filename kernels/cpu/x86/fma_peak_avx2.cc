@@ -14,13 +14,21 @@ float FmaPeakAvx2(int64_t iterations) {
   const __m256 mul = _mm256_set1_ps(kFmaMul);
   const __m256 add = _mm256_set1_ps(kFmaAdd);
   __m256 x[kChains];
-  for (__m256& v : x) v = _mm256_setzero_ps();
+  // Chains start equal; hiding each start value keeps the compiler from
+  // merging them into one chain.
+#pragma GCC unroll 16
+  for (__m256& v : x) {
+    v = _mm256_setzero_ps();
+    __asm__ volatile("" : "+x"(v));
+  }
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
     for (__m256& v : x) v = _mm256_fmadd_ps(v, mul, add);
   }
   // Every lane of every chain did the same steps, so all must be equal.
   const __m256 first = _mm256_set1_ps(_mm256_cvtss_f32(x[0]));
   int agree = 0xff;
+#pragma GCC unroll 16
   for (const __m256& v : x) agree &= _mm256_movemask_ps(_mm256_cmp_ps(v, first, _CMP_EQ_OQ));
   return agree == 0xff ? _mm256_cvtss_f32(x[0]) : kFmaLanesDisagree;
 }

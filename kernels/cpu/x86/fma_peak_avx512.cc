@@ -14,13 +14,21 @@ float FmaPeakAvx512(int64_t iterations) {
   const __m512 mul = _mm512_set1_ps(kFmaMul);
   const __m512 add = _mm512_set1_ps(kFmaAdd);
   __m512 x[kChains];
-  for (__m512& v : x) v = _mm512_setzero_ps();
+  // Chains start equal; hiding each start value keeps the compiler from
+  // merging them into one chain.
+#pragma GCC unroll 16
+  for (__m512& v : x) {
+    v = _mm512_setzero_ps();
+    __asm__ volatile("" : "+v"(v));
+  }
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
     for (__m512& v : x) v = _mm512_fmadd_ps(v, mul, add);
   }
   // Every lane of every chain did the same steps, so all must be equal.
   __mmask16 agree = 0xffff;
   const __m512 first = _mm512_set1_ps(_mm512_cvtss_f32(x[0]));
+#pragma GCC unroll 16
   for (const __m512& v : x) agree &= _mm512_cmp_ps_mask(v, first, _CMP_EQ_OQ);
   return agree == 0xffff ? _mm512_cvtss_f32(x[0]) : kFmaLanesDisagree;
 }
