@@ -78,7 +78,12 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
     ++generation_;
     busy_workers_ = static_cast<int>(workers_.size());
   }
+  // While the caller runs chunks it counts as a pool thread, so a nested call
+  // from fn runs inline instead of waiting for call_mu_, which it holds.
+  const ThreadPool* outer = current_pool;
+  current_pool = this;
   RunChunks(job);
+  current_pool = outer;
   absl::MutexLock lock(&mu_, absl::Condition(this, &ThreadPool::NoBusyWorkers));
   job_ = nullptr;
 }
