@@ -52,7 +52,7 @@ absl::Status CheckBuffer(const Buffer& buffer, uint64_t floats, const char* name
 }  // namespace
 
 GemmTiles DefaultGemmTiles(const DeviceInfo& device) {
-  if (device.software) return GemmTiles{64, 64, 16, 4, 4};
+  if (device.software) return GemmTiles{64, 64, 16, 16, 16};
   return GemmTiles{128, 128, 8, 8, 8};
 }
 

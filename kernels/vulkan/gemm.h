@@ -27,7 +27,8 @@ struct GemmTiles {
 };
 
 // Tiles that suit the device: 128x128x8 with 8x8 per invocation on a GPU,
-// 64x64x16 with 4x4 on a CPU (software) device.
+// 64x64x16 with 16x16 on a CPU (software) device, where every load is a
+// per-lane gather and only large register blocks pay.
 GemmTiles DefaultGemmTiles(const DeviceInfo& device);
 
 class GemmKernel {

@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // C = A * B, fp32, row-major. Each workgroup computes a BM x BN tile of C,
 // staging BK-wide slices of A and B in shared memory; each invocation keeps a
 // TM x TN block of C in registers. Rows and columns of a thread's block are
@@ -33,7 +34,7 @@ void main() {
   const uint M = shape.M, N = shape.N, K = shape.K;
 
   float acc[TM * TN];
-  for (uint i = 0; i < TM * TN; ++i) acc[i] = 0.0;
+  [[unroll]] for (uint i = 0; i < TM * TN; ++i) acc[i] = 0.0;
   float ra[TM];
   float rb[TN];
 
@@ -49,20 +50,20 @@ void main() {
       tile_b[kk * BN + cc] = (gk < K && gc < N) ? b[gk * N + gc] : 0.0;
     }
     barrier();
-    for (uint kk = 0; kk < BK; ++kk) {
-      for (uint i = 0; i < TM; ++i) ra[i] = tile_a[kk * BM + ty + i * (BM / TM)];
-      for (uint j = 0; j < TN; ++j) rb[j] = tile_b[kk * BN + tx + j * (BN / TN)];
-      for (uint i = 0; i < TM; ++i) {
-        for (uint j = 0; j < TN; ++j) acc[i * TN + j] = fma(ra[i], rb[j], acc[i * TN + j]);
+    [[unroll]] for (uint kk = 0; kk < BK; ++kk) {
+      [[unroll]] for (uint i = 0; i < TM; ++i) ra[i] = tile_a[kk * BM + ty + i * (BM / TM)];
+      [[unroll]] for (uint j = 0; j < TN; ++j) rb[j] = tile_b[kk * BN + tx + j * (BN / TN)];
+      [[unroll]] for (uint i = 0; i < TM; ++i) {
+        [[unroll]] for (uint j = 0; j < TN; ++j) acc[i * TN + j] = fma(ra[i], rb[j], acc[i * TN + j]);
       }
     }
     barrier();
   }
 
-  for (uint i = 0; i < TM; ++i) {
+  [[unroll]] for (uint i = 0; i < TM; ++i) {
     const uint gr = row0 + ty + i * (BM / TM);
     if (gr >= M) continue;
-    for (uint j = 0; j < TN; ++j) {
+    [[unroll]] for (uint j = 0; j < TN; ++j) {
       const uint gc = col0 + tx + j * (BN / TN);
       if (gc < N) c[gr * N + gc] = acc[i * TN + j];
     }
