@@ -112,32 +112,36 @@ float ReduceAdd(__m512 v) {
 
 // y[c * y_stride + r] += sum over `pairs` pairs of packed weight row r times
 // activation column c, for r < R, c < C.
+// The R x C accumulators must live in registers: the loops over r and c are
+// fully unrolled (GCC keeps an array it does not unroll on the stack).
 template <int R, int C>
 void MicroKernel(const WeightPair* panel, const ActPair* const* act, int64_t pairs, float* y,
                  int64_t y_stride) {
   __m512 acc[R][C];
+#pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
     for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
   }
   for (int64_t p = 0; p < pairs; ++p) {
-    __m512i wq[R];
-    __m512 wd[R];
-    for (int r = 0; r < R; ++r) {
-      wq[r] = _mm512_load_si512(panel[p * kTileRows + r].q);
-      wd[r] = _mm512_load_ps(panel[p * kTileRows + r].d);
-    }
+    const WeightPair* wp = panel + p * kTileRows;
+#pragma GCC unroll 4
     for (int c = 0; c < C; ++c) {
       const ActPair& ap = act[c][p];
       const __m512i aq = _mm512_load_si512(ap.q);
       const __m512 ad = _mm512_load_ps(ap.d);
       const __m512i bias = _mm512_load_si512(ap.bias);
+#pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m512i dot = _mm512_dpbusd_epi32(bias, wq[r], aq);
-        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wd[r], ad), acc[r][c]);
+        const __m512i dot = _mm512_dpbusd_epi32(bias, _mm512_load_si512(wp[r].q), aq);
+        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wp[r].d), ad);
+        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r][c]);
       }
     }
   }
+#pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
     for (int c = 0; c < C; ++c) y[c * y_stride + r] += ReduceAdd(acc[r][c]);
   }
 }

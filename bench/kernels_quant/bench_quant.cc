@@ -1,0 +1,233 @@
+// Quantized GEMV and GEMM on a 4096 x 14336 weight matrix (an FFN projection
+// of a 7-8B model), on a pool of --threads threads (default 2).
+//
+//  GEMV is memory-bound: it is reported as GB/s of weight bytes read, beside
+//  this machine's triad bandwidth (kernels/cpu/peak_probe.h, same thread
+//  count); target ratio >= 0.75.
+//  GEMM with 512 activation rows is compute-bound: reported as GFLOP/s
+//  (2 * M * N * K); target >= 110 GFLOP/s.
+//
+// Weights are random bit patterns with tame scales (speed does not depend on
+// the values, and quantizing 59M floats with the K-quant reference would
+// dominate the run). Prints Google Benchmark's output, then a table; exits 3
+// if a target fails, 2 on a setup error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "benchmark/benchmark.h"
+#include "kernels/cpu/peak_probe.h"
+#include "kernels/parallel/thread_pool.h"
+#include "kernels/quant/fp16.h"
+#include "kernels/quant/matmul.h"
+
+namespace gridbench::kernels::quant {
+namespace {
+
+constexpr int64_t kRows = 4096;
+constexpr int64_t kCols = 14336;
+constexpr int64_t kGemmBatch = 512;
+constexpr double kGemvBandwidthRatioTarget = 0.75;
+constexpr double kGemmGflopsTarget = 110.0;
+
+// A rows x cols matrix of `type` with random quants and scales in
+// [0.001, 0.05] (fp16 fields at their ggml offsets).
+std::vector<char> RandomWeights(QuantType type, int64_t rows, int64_t cols) {
+  std::vector<char> data(rows * RowBytes(type, cols));
+  std::mt19937_64 rng(1);
+  for (size_t i = 0; i + 8 <= data.size(); i += 8) {
+    const uint64_t v = rng();
+    std::memcpy(&data[i], &v, 8);
+  }
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  const size_t block = BlockBytes(type);
+  for (size_t off = 0; off < data.size(); off += block) {
+    char* p = &data[off];
+    switch (type) {
+      case QuantType::kF16:
+      case QuantType::kQ8_0:
+      case QuantType::kQ4_0:
+      case QuantType::kQ4_K: {
+        const uint16_t d = Fp32ToFp16(scale(rng));
+        std::memcpy(p, &d, 2);
+        if (type == QuantType::kQ4_K) std::memcpy(p + 2, &d, 2);
+        break;
+      }
+      case QuantType::kQ6_K: {
+        const uint16_t d = Fp32ToFp16(scale(rng));
+        std::memcpy(p + offsetof(BlockQ6_K, d), &d, 2);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return data;
+}
+
+struct Fixture {
+  std::unique_ptr<ThreadPool> pool;
+  std::map<QuantType, std::vector<char>> weights;
+  std::vector<float> x;
+  std::vector<float> y;
+};
+
+Fixture& Shared() {
+  static Fixture* f = new Fixture;
+  return *f;
+}
+
+const std::vector<char>& WeightsFor(QuantType type) {
+  Fixture& f = Shared();
+  auto it = f.weights.find(type);
+  if (it == f.weights.end()) it = f.weights.emplace(type, RandomWeights(type, kRows, kCols)).first;
+  return it->second;
+}
+
+void RunMatmul(benchmark::State& state, QuantType type, int64_t batch) {
+  Fixture& f = Shared();
+  const QuantMatrix w{type, kRows, kCols, WeightsFor(type).data()};
+  const absl::StatusOr<Isa> isa = MatmulIsa(type, batch, BestIsa());
+  if (!isa.ok()) return state.SkipWithError(isa.status().ToString().c_str());
+  state.SetLabel(std::string(IsaName(*isa)));
+  for (auto _ : state) {
+    const absl::Status status =
+        QuantizedGemm(w, f.x.data(), batch, f.y.data(), f.pool.get(), BestIsa());
+    if (!status.ok()) return state.SkipWithError(status.ToString().c_str());
+    benchmark::DoNotOptimize(f.y.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(RowBytes(type, kCols)) * kRows;
+  state.counters["GB/s"] =
+      benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kRows * kCols * batch / 1e9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Keeps the best of each counter per benchmark name over repetitions.
+class BestCounterReporter : public benchmark::ConsoleReporter {
+ public:
+  BestCounterReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      for (const auto& [name, counter] : run.counters) {
+        double& best = best_[run.run_name.function_name][name];
+        best = std::max(best, counter.value);
+      }
+    }
+  }
+  // 0 when the benchmark did not run.
+  double Best(const std::string& bench, const std::string& counter) const {
+    const auto it = best_.find(bench);
+    if (it == best_.end()) return 0;
+    const auto c = it->second.find(counter);
+    return c == it->second.end() ? 0 : c->second;
+  }
+
+ private:
+  std::map<std::string, std::map<std::string, double>> best_;
+};
+
+const char* Verdict(bool pass) { return pass ? "PASS" : "FAIL"; }
+
+bool PrintTable(const BestCounterReporter& r, double triad_gbs, int threads) {
+  std::printf("\nquantized kernels, %lld x %lld weights, %d threads, best of repetitions\n",
+              static_cast<long long>(kRows), static_cast<long long>(kCols), threads);
+  std::printf("%-22s %12s %20s %7s %s\n", "kernel", "achieved", "anchor", "ratio", "verdict");
+  bool all_pass = true;
+  for (const char* type : {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "F16"}) {
+    const double gbs = r.Best(std::string("gemv/") + type, "GB/s");
+    const double ratio = gbs / triad_gbs;
+    const bool pass = ratio >= kGemvBandwidthRatioTarget;
+    all_pass &= pass;
+    std::printf("%-22s %7.2f GB/s %10.2f GB/s triad %7.2f %s (>= %.2f)\n",
+                (std::string("gemv ") + type).c_str(), gbs, triad_gbs, ratio, Verdict(pass),
+                kGemvBandwidthRatioTarget);
+  }
+  for (const char* type : {"Q4_0", "Q8_0"}) {
+    const double gflops = r.Best(std::string("gemm512/") + type, "GFLOP/s");
+    const double ratio = gflops / kGemmGflopsTarget;
+    const bool pass = ratio >= 1.0;
+    all_pass &= pass;
+    std::printf("%-22s %5.1f GFLOP/s %8.1f GFLOP/s tgt %7.2f %s (>= 1.00)\n",
+                (std::string("gemm512 ") + type).c_str(), gflops, kGemmGflopsTarget, ratio,
+                Verdict(pass));
+  }
+  std::printf("targets: %s\n", all_pass ? "all PASS" : "some FAIL");
+  return all_pass;
+}
+
+int Main(int argc, char** argv) {
+  int threads = 2;
+  std::vector<char*> bench_argv = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      if (!absl::SimpleAtoi(argv[i] + 10, &threads) || threads < 1) {
+        std::fprintf(stderr, "bad --threads value: %s\n", argv[i] + 10);
+        return 2;
+      }
+    } else {
+      bench_argv.push_back(argv[i]);
+    }
+  }
+  int bench_argc = static_cast<int>(bench_argv.size());
+  benchmark::Initialize(&bench_argc, bench_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(bench_argc, bench_argv.data())) return 2;
+
+  PeakProbeOptions probe;
+  probe.threads = threads;
+  probe.target_seconds = 0.5;
+  const absl::StatusOr<PeakProbeResult> triad =
+      ProbeTriadBandwidth(probe, DefaultTriadArrayElements());
+  if (!triad.ok()) {
+    std::fprintf(stderr, "triad bandwidth probe: %s\n", triad.status().ToString().c_str());
+    return 2;
+  }
+  std::printf("triad bandwidth, %d threads: %.2f GB/s\n", threads, triad->value);
+
+  Fixture& f = Shared();
+  f.pool = std::make_unique<ThreadPool>(threads);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal;
+  f.x.resize(kGemmBatch * kCols);
+  for (float& v : f.x) v = normal(rng);
+  f.y.resize(kGemmBatch * kRows);
+
+  for (QuantType type :
+       {QuantType::kQ4_0, QuantType::kQ8_0, QuantType::kQ4_K, QuantType::kQ6_K, QuantType::kF16}) {
+    const std::string name = std::string(QuantTypeName(type));
+    benchmark::RegisterBenchmark(("gemv/" + name).c_str(),
+                                 [type](benchmark::State& s) { RunMatmul(s, type, 1); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5)
+        ->Repetitions(3);
+  }
+  for (QuantType type : {QuantType::kQ4_0, QuantType::kQ8_0}) {
+    const std::string name = std::string(QuantTypeName(type));
+    benchmark::RegisterBenchmark(("gemm512/" + name).c_str(),
+                                 [type](benchmark::State& s) { RunMatmul(s, type, kGemmBatch); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(2)
+        ->Repetitions(3);
+  }
+  BestCounterReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return PrintTable(reporter, triad->value, threads) ? 0 : 3;
+}
+
+}  // namespace
+}  // namespace gridbench::kernels::quant
+
+int main(int argc, char** argv) { return gridbench::kernels::quant::Main(argc, argv); }
