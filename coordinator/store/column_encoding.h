@@ -6,10 +6,10 @@
 #define GRIDBENCH_COORDINATOR_STORE_COLUMN_ENCODING_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/map.h"
 #include "google/protobuf/repeated_field.h"
 

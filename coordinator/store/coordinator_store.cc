@@ -16,18 +16,18 @@ namespace gridbench::coordinator {
 class CoordinatorStore::Impl {
  public:
   Impl(int schema_version, std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db)
-      : schema_version(schema_version),
-        reader(std::move(read_db)),
-        writer(std::move(write_db)) {}
+      : schema_version(schema_version), reader(std::move(read_db)), writer(std::move(write_db)) {}
 
   const int schema_version;
   StoreReader reader;
-  StoreWriter writer;  // Last: destroyed first, so it drains while the rest exists.
+  StoreWriter writer;
 };
 
 CoordinatorStore::CoordinatorStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-CoordinatorStore::~CoordinatorStore() = default;
+// Stops the writer while `impl_` is whole: a `done` callback that runs during
+// the drain may still queue changes through this object.
+CoordinatorStore::~CoordinatorStore() { impl_->writer.Stop(); }
 
 absl::StatusOr<std::unique_ptr<CoordinatorStore>> CoordinatorStore::Open(const std::string& path) {
   GB_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> write_db,

@@ -128,9 +128,9 @@ constexpr Migration kMigrations[] = {
 absl::Status ValidateNumbering(absl::Span<const Migration> migrations) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("migration '", migrations[i].description, "' has version ",
-                       migrations[i].version, " but is number ", i + 1, " in the list"));
+      return absl::InvalidArgumentError(absl::StrCat("migration '", migrations[i].description,
+                                                     "' has version ", migrations[i].version,
+                                                     " but is number ", i + 1, " in the list"));
     }
   }
   return absl::OkStatus();
@@ -163,8 +163,8 @@ absl::Span<const Migration> SchemaMigrations() { return kMigrations; }
 int CurrentSchemaVersion() { return SchemaMigrations().back().version; }
 
 absl::StatusOr<int> ReadSchemaVersion(SqliteDb& db) {
-  GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("reading the schema version",
-                                                 "PRAGMA user_version"));
+  GB_ASSIGN_OR_RETURN(Statement stmt,
+                      db.Prepare("reading the schema version", "PRAGMA user_version"));
   GB_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return absl::InternalError("PRAGMA user_version returned no row");
   return static_cast<int>(stmt.ColumnInt(0));
@@ -176,8 +176,8 @@ absl::StatusOr<int> ApplyMigrations(SqliteDb& db, absl::Span<const Migration> mi
   const int target = static_cast<int>(migrations.size());
   if (version > target) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "database ", db.path(), " has schema version ", version, " but this binary knows only up to ",
-        target, "; run a newer gridbench coordinator"));
+        "database ", db.path(), " has schema version ", version,
+        " but this binary knows only up to ", target, "; run a newer gridbench coordinator"));
   }
   for (const Migration& m : migrations.subspan(version)) GB_RETURN_IF_ERROR(ApplyOne(db, m));
   return ReadSchemaVersion(db);

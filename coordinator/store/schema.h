@@ -8,10 +8,9 @@
 #ifndef GRIDBENCH_COORDINATOR_STORE_SCHEMA_H_
 #define GRIDBENCH_COORDINATOR_STORE_SCHEMA_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "coordinator/store/sqlite_db.h"
 

@@ -68,8 +68,7 @@ absl::Status WriteNewJob(SqliteDb& db, const Job& job, const std::vector<TaskRec
   return absl::OkStatus();
 }
 
-absl::Status WriteJobState(SqliteDb& db, const std::string& job_id,
-                           gridbench::v1::JobState state) {
+absl::Status WriteJobState(SqliteDb& db, const std::string& job_id, gridbench::v1::JobState state) {
   GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("updating the state of job " + job_id,
                                                  "UPDATE jobs SET state = ?2 WHERE id = ?1"));
   GB_RETURN_IF_ERROR(stmt.BindText(1, job_id).BindInt(2, state).Run());
@@ -149,8 +148,8 @@ absl::Status WriteNewResult(SqliteDb& db, const StoredResult& result, int64_t st
           .BindBlob(7, signed_result.payload())
           .BindBlob(8, signed_result.signature())
           .BindText(9, signed_result.key_id())
-          .BindInt(10, result.stored_unix_nanos() != 0 ? result.stored_unix_nanos()
-                                                        : stored_now_nanos)
+          .BindInt(10,
+                   result.stored_unix_nanos() != 0 ? result.stored_unix_nanos() : stored_now_nanos)
           .BindText(11, payload.kind())
           .BindDouble(12, summary.median())
           .BindDouble(13, summary.mean())

@@ -26,8 +26,7 @@ absl::Status WriteNewJob(SqliteDb& db, const gridbench::v1::Job& job,
                          const std::vector<TaskRecord>& tasks);
 
 // NOT_FOUND when no such job exists.
-absl::Status WriteJobState(SqliteDb& db, const std::string& job_id,
-                           gridbench::v1::JobState state);
+absl::Status WriteJobState(SqliteDb& db, const std::string& job_id, gridbench::v1::JobState state);
 
 // Inserts or replaces the task's row; FAILED_PRECONDITION for an unknown job.
 absl::Status WriteTask(SqliteDb& db, const TaskRecord& record);

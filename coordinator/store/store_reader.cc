@@ -51,7 +51,8 @@ absl::Status StoreReader::LoadWorkers(LoadedState& state) {
     worker.set_public_key(stmt.ColumnBlob(2));
     worker.set_key_id(stmt.ColumnText(3));
     absl::StatusOr<StringMap> labels = DecodeLabels(stmt.ColumnText(4));
-    if (!labels.ok()) return absl::DataLossError(absl::StrCat(row, ": ", labels.status().message()));
+    if (!labels.ok())
+      return absl::DataLossError(absl::StrCat(row, ": ", labels.status().message()));
     *worker.mutable_labels() = *std::move(labels);
     GB_RETURN_IF_ERROR(ParseColumn(stmt, 5, "hardware profile", row, worker.mutable_hardware()));
     worker.set_state(static_cast<gridbench::v1::WorkerState>(stmt.ColumnInt(6)));
@@ -108,8 +109,8 @@ absl::Status StoreReader::LoadAttempts(LoadedState& state) {
     const std::string task_id = stmt.ColumnText(1);
     auto it = tasks.find(task_id);
     if (it == tasks.end()) {
-      return absl::DataLossError(absl::StrCat("attempt ", stmt.ColumnText(0),
-                                              " belongs to task ", task_id, ", which is missing"));
+      return absl::DataLossError(absl::StrCat("attempt ", stmt.ColumnText(0), " belongs to task ",
+                                              task_id, ", which is missing"));
     }
     gridbench::v1::Attempt& attempt = *it->second->add_attempts();
     attempt.set_attempt_id(stmt.ColumnText(0));
@@ -174,18 +175,16 @@ absl::StatusOr<std::vector<StoredResult>> StoreReader::GetResults(const std::str
   return results;
 }
 
-absl::StatusOr<std::vector<AuditEntry>> StoreReader::ListAudit(const std::string& kind,
-                                                                int limit) {
+absl::StatusOr<std::vector<AuditEntry>> StoreReader::ListAudit(const std::string& kind, int limit) {
   if (limit <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("audit limit must be positive, not ", limit));
   }
   absl::MutexLock lock(&mu_);
   // Two statements rather than "?1 = '' OR kind = ?1", which no index serves.
-  const char* sql = kind.empty()
-                        ? "SELECT time, kind, subject, detail, peer FROM audit_log "
-                          "WHERE ?1 = '' ORDER BY id DESC LIMIT ?2"
-                        : "SELECT time, kind, subject, detail, peer FROM audit_log "
-                          "WHERE kind = ?1 ORDER BY id DESC LIMIT ?2";
+  const char* sql = kind.empty() ? "SELECT time, kind, subject, detail, peer FROM audit_log "
+                                   "WHERE ?1 = '' ORDER BY id DESC LIMIT ?2"
+                                 : "SELECT time, kind, subject, detail, peer FROM audit_log "
+                                   "WHERE kind = ?1 ORDER BY id DESC LIMIT ?2";
   GB_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("listing the audit log", sql));
   stmt.BindText(1, kind).BindInt(2, limit);
   std::vector<AuditEntry> entries;
@@ -202,8 +201,9 @@ absl::StatusOr<std::vector<AuditEntry>> StoreReader::ListAudit(const std::string
 
 absl::StatusOr<int64_t> StoreReader::CountResultsForTask(const std::string& task_id) {
   absl::MutexLock lock(&mu_);
-  GB_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("counting the results of task " + task_id,
-                                                   "SELECT count(*) FROM results WHERE task_id = ?1"));
+  GB_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("counting the results of task " + task_id,
+                                   "SELECT count(*) FROM results WHERE task_id = ?1"));
   stmt.BindText(1, task_id);
   GB_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return absl::InternalError("count(*) returned no row");

@@ -20,6 +20,10 @@ StoreWriter::StoreWriter(std::unique_ptr<SqliteDb> db)
     : db_(std::move(db)), thread_([this] { Run(); }) {}
 
 StoreWriter::~StoreWriter() {
+  if (thread_.joinable()) Stop();
+}
+
+void StoreWriter::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;

@@ -45,12 +45,16 @@ class StoreWriter {
 
   // Takes the write connection and starts the thread.
   explicit StoreWriter(std::unique_ptr<SqliteDb> db);
-  // Runs everything queued, including changes queued by `done` callbacks
-  // meanwhile, then stops the thread.
+  // Stop(), if not called yet.
   ~StoreWriter();
 
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Runs everything queued, including changes queued by `done` callbacks
+  // meanwhile, then stops the thread. Call once, not from a `done` callback;
+  // nothing may be queued after it.
+  void Stop();
 
   // Queues `change`; `done` (may be null) gets its status once its group has
   // committed or failed.

@@ -1,0 +1,163 @@
+// The group-commit writer: ordering, durability before `done`, isolation of
+// failing changes, Flush() and shutdown.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coordinator/store/coordinator_store.h"
+#include "coordinator/store/sqlite_db.h"
+#include "gtest/gtest.h"
+#include "tests/coordinator/store_testing.h"
+
+namespace gridbench::coordinator {
+namespace {
+
+using testing::DoneLog;
+using testing::ScratchDir;
+
+class StoreWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = CoordinatorStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  // Audit rows with `subject`, counted on a brand-new connection: only
+  // committed rows are visible to it.
+  int64_t CommittedRows(const std::string& subject) {
+    auto db = SqliteDb::Open(path_, SqliteDb::Mode::kReadOnly);
+    EXPECT_TRUE(db.ok()) << db.status();
+    auto stmt = (*db)->Prepare("test", "SELECT count(*) FROM audit_log WHERE subject = ?1");
+    EXPECT_TRUE(stmt.ok()) << stmt.status();
+    stmt->BindText(1, subject);
+    EXPECT_TRUE(*stmt->Step());
+    return stmt->ColumnInt(0);
+  }
+
+  static AuditEntry Entry(const std::string& subject) {
+    return testing::MakeAudit("test", subject);
+  }
+
+  ScratchDir dir_;
+  const std::string path_ = dir_.File("g.db");
+  std::unique_ptr<CoordinatorStore> store_;
+};
+
+TEST_F(StoreWriterTest, DoneRunsInOrderAndOnlyAfterCommit) {
+  constexpr int kChanges = 300;
+  std::vector<int> order;  // Written by the writer thread only, read after Flush.
+  std::vector<int64_t> visible;
+  for (int i = 0; i < kChanges; ++i) {
+    const std::string subject = "s" + std::to_string(i);
+    store_->AppendAudit(Entry(subject), [&, i, subject](absl::Status status) {
+      EXPECT_TRUE(status.ok()) << status;
+      order.push_back(i);
+      if (i % 50 == 0) visible.push_back(CommittedRows(subject));
+    });
+  }
+  ASSERT_TRUE(store_->Flush().ok());
+  ASSERT_EQ(order.size(), static_cast<size_t>(kChanges));
+  for (int i = 0; i < kChanges; ++i) EXPECT_EQ(order[i], i);
+  EXPECT_EQ(visible, std::vector<int64_t>(kChanges / 50, 1));
+}
+
+TEST_F(StoreWriterTest, FailingChangeFailsAloneInItsGroup) {
+  testing::SeedAttempt(*store_, "w1", "j1", "t1", "a1");
+  ASSERT_TRUE(store_->Flush().ok());
+  const auto before = store_->commit_stats();
+  DoneLog log;
+  // Changes queued from a `done` callback are all waiting when the writer
+  // next looks at its queue, so these four form exactly one group.
+  store_->AppendAudit(Entry("trigger"), [&](absl::Status) {
+    store_->AppendAudit(Entry("before"), log.Callback(1));
+    store_->InsertResult(testing::MakeResult("j1", "t1", "a1", "w1"), log.Callback(2));
+    store_->InsertResult(testing::MakeResult("j1", "t1", "a1", "w1"), log.Callback(3));
+    store_->AppendAudit(Entry("after"), log.Callback(4));
+  });
+  ASSERT_TRUE(store_->Flush().ok());  // Until the trigger's callback has run...
+  ASSERT_TRUE(store_->Flush().ok());  // ...and the changes it queued.
+  const auto after = store_->commit_stats();
+  EXPECT_EQ(after.groups - before.groups, 2);
+  EXPECT_EQ(after.changes - before.changes, 5);
+
+  const auto entries = log.entries();
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_TRUE(entries[0].second.ok());
+  EXPECT_TRUE(entries[1].second.ok());
+  EXPECT_EQ(entries[2].second.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(entries[3].second.ok());
+  EXPECT_EQ(CommittedRows("before"), 1);
+  EXPECT_EQ(CommittedRows("after"), 1);
+  EXPECT_EQ(*store_->CountResultsForTask("t1"), 1);
+}
+
+TEST_F(StoreWriterTest, FlushReportsFailuresNobodyElseHeard) {
+  store_->UpsertAttempt("no-such-task", testing::MakeAttempt("a1", "w1", 1));
+  store_->AppendAudit(Entry("fine"));
+  absl::Status flushed = store_->Flush();
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kFailedPrecondition) << flushed;
+  EXPECT_NE(flushed.message().find("a1"), absl::string_view::npos) << flushed;
+  EXPECT_TRUE(store_->Flush().ok());  // Reported once.
+  EXPECT_EQ(CommittedRows("fine"), 1);
+
+  // A failure that its `done` heard about is not reported again.
+  DoneLog log;
+  store_->UpsertAttempt("no-such-task", testing::MakeAttempt("a2", "w1", 1), log.Callback(1));
+  EXPECT_TRUE(store_->Flush().ok());
+  ASSERT_EQ(log.entries().size(), 1u);
+  EXPECT_FALSE(log.entries()[0].second.ok());
+}
+
+TEST_F(StoreWriterTest, FlushFromDoneIsRefusedRatherThanDeadlocking) {
+  absl::Status inner;
+  store_->AppendAudit(Entry("x"), [&](absl::Status) { inner = store_->Flush(); });
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_EQ(inner.code(), absl::StatusCode::kFailedPrecondition) << inner;
+}
+
+TEST_F(StoreWriterTest, ConcurrentProducersKeepTheirOwnOrder) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        store_->AppendAudit(testing::MakeAudit("p" + std::to_string(t), "x", i),
+                            [&](absl::Status status) { failures += status.ok() ? 0 : 1; });
+      }
+    });
+  }
+  for (std::thread& producer : producers) producer.join();
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_EQ(failures.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    auto entries = store_->ListAudit("p" + std::to_string(t), kPerThread + 1);
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    ASSERT_EQ(entries->size(), static_cast<size_t>(kPerThread));
+    for (int i = 0; i < kPerThread; ++i) {  // Newest first.
+      EXPECT_EQ((*entries)[i].unix_nanos, kPerThread - 1 - i);
+    }
+  }
+  const auto stats = store_->commit_stats();
+  EXPECT_EQ(stats.changes, kThreads * kPerThread);
+  EXPECT_LE(stats.groups, stats.changes);
+}
+
+TEST_F(StoreWriterTest, DestructorCommitsEverythingQueued) {
+  constexpr int kChanges = 500;
+  for (int i = 0; i < kChanges; ++i) store_->AppendAudit(Entry("queued"));
+  // A change queued by a callback during shutdown is committed too.
+  CoordinatorStore* store = store_.get();
+  store->AppendAudit(Entry("last"),
+                     [store](absl::Status) { store->AppendAudit(Entry("chained")); });
+  store_.reset();
+  EXPECT_EQ(CommittedRows("queued"), kChanges);
+  EXPECT_EQ(CommittedRows("chained"), 1);
+}
+
+}  // namespace
+}  // namespace gridbench::coordinator
