@@ -1,0 +1,48 @@
+// The kinds of task a worker can run, each on one backend. A kind runs inside
+// the task child process (worker/task_child.h), never in the agent itself.
+//
+// To add a kind: implement TaskKind in worker/<kind>_<backend>_task.{h,cc}
+// and list it in worker/task_kinds.cc.
+#ifndef GRIDBENCH_WORKER_TASK_KIND_H_
+#define GRIDBENCH_WORKER_TASK_KIND_H_
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "gridbench/v1/common.pb.h"
+
+namespace gridbench::worker {
+
+// Where a running kind reports how far it got. Implementations are called
+// from the kind's thread only and must be cheap; kinds should still report at
+// most a few times a second.
+class ProgressReporter {
+ public:
+  virtual ~ProgressReporter() = default;
+  // `fraction` in [0, 1].
+  virtual void Report(double fraction, std::string_view message) = 0;
+};
+
+class TaskKind {
+ public:
+  virtual ~TaskKind() = default;
+  virtual std::string_view Name() const = 0;     // e.g. "gemm".
+  virtual std::string_view Backend() const = 0;  // e.g. "blas".
+
+  // Runs the task described by `spec` and measures it. The returned payload
+  // has every field except hardware_sha256, which the agent fills in.
+  // Errors: INVALID_ARGUMENT for parameters that can never run (not worth a
+  // retry); RESOURCE_EXHAUSTED when this machine is too small; anything else
+  // is treated as retryable.
+  virtual absl::StatusOr<gridbench::v1::ResultPayload> Run(const gridbench::v1::TaskSpec& spec,
+                                                           ProgressReporter& progress) const = 0;
+};
+
+// The kind that runs `kind` on `backend`; an empty backend picks the kind's
+// default (the first one listed). UNIMPLEMENTED when this worker has no such
+// kind or backend (another worker may). The result lives forever.
+absl::StatusOr<const TaskKind*> FindTaskKind(std::string_view kind, std::string_view backend);
+
+}  // namespace gridbench::worker
+
+#endif  // GRIDBENCH_WORKER_TASK_KIND_H_
