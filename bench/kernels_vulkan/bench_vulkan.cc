@@ -3,7 +3,7 @@
 // device such as lavapipe so a run stays near a minute, large on a GPU.
 //
 //   bench_vulkan [--device=N] [--gemm_n=N] [--tiles=bm,bn,bk,tm,tn]
-//                [--gemv_rows=R --gemv_cols=C]
+//                [--gemv_rows=R --gemv_cols=C --gemv_threads=T]
 //
 // Targets: tiled GEMM >= 10x naive on lavapipe; tiled GEMM >= 40% of the FMA
 // probe's FP32 peak on an NVIDIA GPU.
@@ -32,6 +32,7 @@ ABSL_FLAG(int, device, -1, "Vulkan device index (EnumerateDevices order); -1 pic
 ABSL_FLAG(int, gemm_n, 0, "square GEMM size; 0 picks by device type (256 CPU, 4096 GPU)");
 ABSL_FLAG(std::string, tiles, "", "tiled GEMM tiles bm,bn,bk,tm,tn; empty = DefaultGemmTiles");
 ABSL_FLAG(int, gemv_rows, 0, "GEMV rows; 0 picks by device type");
+ABSL_FLAG(int, gemv_threads, 64, "GEMV invocations per row (power of two >= 4)");
 ABSL_FLAG(int, gemv_cols, 0, "GEMV cols (multiple of 32); 0 picks by device type");
 
 namespace gridbench::kernels::vulkan {
@@ -109,7 +110,8 @@ absl::StatusOr<double> GemmGflops(Context& ctx, GemmVariant variant, const GemmT
 // GB/s (weights + x + y) of a quantized GEMV, after checking a few rows.
 absl::StatusOr<double> GemvGbps(Context& ctx, QuantType type, uint32_t rows, uint32_t cols,
                                 const Timed& timed) {
-  GB_ASSIGN_OR_RETURN(QuantGemvKernel kernel, QuantGemvKernel::Create(ctx, type));
+  GB_ASSIGN_OR_RETURN(QuantGemvKernel kernel,
+                      QuantGemvKernel::Create(ctx, type, absl::GetFlag(FLAGS_gemv_threads)));
   const uint64_t bytes = QuantWeightBytes(type, rows, cols);
   const size_t block_bytes = QuantBlockBytes(type);
   std::vector<uint8_t> w(QuantWeightBufferBytes(type, rows, cols));

@@ -18,10 +18,10 @@ uint32_t CeilDiv(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 absl::Status CheckTiles(const Context& ctx, const GemmTiles& t) {
   if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.bm % t.tm != 0 ||
-      t.bn % t.tn != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("GEMM tiles ", t.bm, "x", t.bn, "x", t.bk, " / ",
-                                                   t.tm, "x", t.tn,
-                                                   ": sizes must be positive and tm|bm, tn|bn"));
+      t.bn % t.tn != 0 || t.tm % 4 != 0 || t.tn % 4 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GEMM tiles ", t.bm, "x", t.bn, "x", t.bk, " / ", t.tm, "x", t.tn,
+                     ": sizes must be positive, tm and tn multiples of 4, tm|bm, tn|bn"));
   }
   const uint64_t threads = uint64_t{t.bm / t.tm} * (t.bn / t.tn);
   const VkPhysicalDeviceLimits& limits = ctx.limits();

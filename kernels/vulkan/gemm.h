@@ -21,7 +21,8 @@ enum class GemmVariant { kTiled, kNaive };
 
 // A workgroup computes a bm x bn tile of C in steps of bk along k; each
 // invocation holds tm x tn results, so a workgroup has (bm/tm)*(bn/tn)
-// invocations and (bm+bn)*bk floats of shared memory.
+// invocations and (bm+bn)*bk floats of shared memory. The shader reads shared
+// memory as vec4, so tm and tn must be multiples of 4.
 struct GemmTiles {
   uint32_t bm = 64, bn = 64, bk = 16, tm = 4, tn = 4;
 };
@@ -33,9 +34,9 @@ GemmTiles DefaultGemmTiles(const DeviceInfo& device);
 
 class GemmKernel {
  public:
-  // INVALID_ARGUMENT when a tile size is 0, tm does not divide bm or tn does
-  // not divide bn, or the tiles exceed the device's workgroup size or shared
-  // memory. `tiles` is ignored for kNaive.
+  // INVALID_ARGUMENT when a tile size is 0, tm or tn is not a multiple of 4,
+  // tm does not divide bm or tn does not divide bn, or the tiles exceed the device's workgroup size
+  // or shared memory. `tiles` is ignored for kNaive.
   static absl::StatusOr<GemmKernel> Create(Context& ctx, GemmVariant variant,
                                            const GemmTiles& tiles);
 

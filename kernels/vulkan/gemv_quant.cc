@@ -9,6 +9,9 @@
 namespace gridbench::kernels::vulkan {
 namespace {
 
+// gemv_quant.comp splits each block over this many invocations.
+constexpr uint32_t kMinThreads = 4;
+
 struct Shape {
   uint32_t rows, cols;
 };
@@ -44,11 +47,12 @@ uint64_t QuantWeightBufferBytes(QuantType type, uint32_t rows, uint32_t cols) {
 
 absl::StatusOr<QuantGemvKernel> QuantGemvKernel::Create(Context& ctx, QuantType type,
                                                         uint32_t threads) {
-  if (!std::has_single_bit(threads) || threads > ctx.limits().maxComputeWorkGroupInvocations ||
+  if (!std::has_single_bit(threads) || threads < kMinThreads ||
+      threads > ctx.limits().maxComputeWorkGroupInvocations ||
       threads > ctx.limits().maxComputeWorkGroupSize[0]) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "GEMV workgroup of ", threads, " invocations: must be a power of two and at most ",
-        ctx.limits().maxComputeWorkGroupInvocations));
+    return absl::InvalidArgumentError(
+        absl::StrCat("GEMV workgroup of ", threads, " invocations: must be a power of two from ",
+                     kMinThreads, " to ", ctx.limits().maxComputeWorkGroupInvocations));
   }
   PipelineSpec spec;
   spec.spirv = ShaderSpirv(type == QuantType::kQ8_0 ? Shader::kGemvQ8_0 : Shader::kGemvQ4_0);

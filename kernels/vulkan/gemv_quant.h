@@ -27,7 +27,8 @@ uint64_t QuantWeightBufferBytes(QuantType type, uint32_t rows, uint32_t cols);
 class QuantGemvKernel {
  public:
   // One workgroup of `threads` invocations per row. INVALID_ARGUMENT unless
-  // `threads` is a power of two within the device's workgroup limits.
+  // `threads` is a power of two, at least 4, within the device's workgroup
+  // limits.
   static absl::StatusOr<QuantGemvKernel> Create(Context& ctx, QuantType type,
                                                 uint32_t threads = 64);
 

@@ -59,10 +59,18 @@ TEST_P(GemmTest, MatchesReferenceOnEdgeAndRandomShapes) {
 
 TEST_P(GemmTest, SmallTilesWithOddShapes) {
   // Tiles that leave partial tiles in every direction, with bk > k.
-  absl::StatusOr<GemmKernel> kernel = GemmKernel::Create(ctx(), GetParam(), {16, 32, 8, 2, 4});
+  absl::StatusOr<GemmKernel> kernel = GemmKernel::Create(ctx(), GetParam(), {16, 32, 8, 4, 8});
   ASSERT_TRUE(kernel.ok()) << kernel.status();
   CheckShape(*kernel, {17, 33, 5});
   CheckShape(*kernel, {1, 1, 9});
+}
+
+TEST_P(GemmTest, GpuTilesWithOddShapes) {
+  // The tiles DefaultGemmTiles picks on a GPU, checked here on any device.
+  absl::StatusOr<GemmKernel> kernel = GemmKernel::Create(ctx(), GetParam(), {128, 128, 8, 8, 8});
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  CheckShape(*kernel, {129, 130, 9});
+  CheckShape(*kernel, {1, 200, 3});
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, GemmTest,
@@ -74,9 +82,10 @@ INSTANTIATE_TEST_SUITE_P(Variants, GemmTest,
 using GemmErrorTest = ValidatedContextTest;
 
 TEST_F(GemmErrorTest, BadTilesAreInvalidArgument) {
-  const GemmTiles bad[] = {{64, 64, 16, 3, 4},         // tm does not divide bm
+  const GemmTiles bad[] = {{64, 64, 16, 3, 4},         // tm not a multiple of 4
+                           {36, 64, 16, 8, 4},         // tm does not divide bm
                            {64, 64, 0, 4, 4},          // bk = 0
-                           {1024, 1024, 16, 1, 1},     // a million invocations
+                           {2048, 2048, 16, 4, 4},     // 262144 invocations
                            {256, 256, 4096, 16, 16}};  // too much shared memory
   for (const GemmTiles& t : bad) {
     EXPECT_EQ(GemmKernel::Create(ctx(), GemmVariant::kTiled, t).status().code(),

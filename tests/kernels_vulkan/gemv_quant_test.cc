@@ -102,7 +102,7 @@ TEST_F(QuantGemvTest, RandomMatchesReference) {
   // Odd row counts put blocks at both 4-byte alignments and leave a padded tail.
   struct Case {
     uint32_t rows, cols, threads;
-  } cases[] = {{1, 32, 64}, {7, 96, 64}, {33, 512, 32}, {5, 64, 128}};
+  } cases[] = {{1, 32, 64}, {7, 96, 64}, {33, 512, 32}, {5, 64, 128}, {3, 1024, 4}};
   for (QuantType type : {QuantType::kQ8_0, QuantType::kQ4_0}) {
     for (const Case& c : cases) {
       absl::StatusOr<QuantGemvKernel> kernel = QuantGemvKernel::Create(ctx(), type, c.threads);
