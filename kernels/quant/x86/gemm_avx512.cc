@@ -1,20 +1,23 @@
 // Blocked GEMM for Q8_0 / Q4_0 weights with vpdpbusd (AVX512_VNNI).
 //
-// Values are handled in pairs of 32-value blocks: one pair is 64 bytes, one
-// zmm register, and each block owns 8 of its 16 int32 lanes.
+// Values are handled in pairs of 32-value blocks: a pair is 64 bytes, one zmm
+// register. Both blocks' bytes are interleaved 4 at a time (Interleave), so
+// block 0 owns the even int32 lanes of vpdpbusd's result and block 1 the odd
+// ones; a pair's two scales then load with one vbroadcastf32x2.
 //  - Weights are repacked, a tile of kTileRows rows by kPairsPerStep pairs at
 //    a time, into unsigned bytes (Q4_0: the nibble q, standing for q - 8;
-//    Q8_0: q + 128) with each block's scale spread over its 8 lanes.
-//  - Activations are quantized once, exactly as for the dot products (Q8_0),
-//    and stored per pair as signed bytes, lane-spread scales, and a bias
-//    -offset * sum(a) in each block's first lane. vpdpbusd starts from that
-//    bias, which removes the weights' unsigned offset for free.
-// Loop nest: column blocks of kColsPerBlock activations (about 400 KB, kept
-// in L2) > K steps > weight tiles (parallel) > column tiles. The micro-kernel
-// holds kTileRows x kTileCols accumulators in registers, so each packed
-// weight register is used kTileCols times, and each packed tile (16 KB, in
-// L1) kColsPerBlock / kTileCols times: the weights are read from memory
-// batch / kColsPerBlock times in all, and the kernel is compute-bound.
+//    Q8_0: q + 128) plus the two fp32 scales.
+//  - Activations are quantized once, bit-identically to QuantizeRowQ8_0Ref
+//    (the dot products' activations), into signed bytes plus per pair two
+//    scales and two biases -offset * sum(a). Loaded zero-extended into lanes
+//    0 and 1, the biases are vpdpbusd's starting value, which removes the
+//    weights' unsigned offset for free.
+// Loop nest: column blocks of kColsPerBlock activations (about 330 KB per K
+// step: they stay in L2) > K steps > weight tiles (parallel) > column tiles.
+// The micro-kernel holds kTileRows x kTileCols accumulators in registers, so
+// each packed weight vector is used kTileCols times, and each packed tile
+// (9 KB, in L1) kColsPerBlock / kTileCols times: the weights are read from
+// memory batch / kColsPerBlock times in all, and the kernel is compute-bound.
 #include "kernels/quant/x86/gemm_avx512.h"
 
 #include <immintrin.h>
@@ -25,78 +28,117 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/quant/quantize_ref.h"
-
 namespace gridbench::kernels::quant::x86 {
 namespace {
 
 constexpr int kTileRows = 4;
 constexpr int kTileCols = 4;
 constexpr int64_t kPairsPerStep = 32;
-constexpr int64_t kColsPerBlock = 64;
+constexpr int64_t kColsPerBlock = 128;
 
-struct alignas(64) ActPair {
-  int8_t q[64];
-  float d[16];
-  int32_t bias[16];
+struct alignas(64) PairBytes {
+  uint8_t q[64];
 };
 
-struct alignas(64) WeightPair {
-  uint8_t q[64];
-  float d[16];
+// Per activation pair: the two blocks' scales and biases.
+struct alignas(16) ActMeta {
+  float d[2];
+  int32_t bias[2];
+};
+
+// Quantized activations: column c's pair p is q[c * pairs + p].
+struct Activations {
+  int64_t pairs = 0;
+  std::vector<PairBytes> q;
+  std::vector<ActMeta> meta;
+};
+
+// A packed weight tile: row r's pair p (relative to the step) is at
+// p * kTileRows + r.
+struct WeightTile {
+  PairBytes q[kPairsPerStep * kTileRows];
+  float d[kPairsPerStep * kTileRows][2];
 };
 
 // What the packed unsigned weight byte exceeds the true quant by.
 int WeightOffset(QuantType type) { return type == QuantType::kQ4_0 ? 8 : 128; }
 
-void QuantizeActivation(const float* x, int64_t num_blocks, int offset, ActPair* out,
+// Two blocks' 32 bytes, 4-byte groups alternating between block 0 and 1.
+__m512i Interleave(__m256i block0, __m256i block1) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_unpacklo_epi32(block0, block1)),
+                            _mm256_unpackhi_epi32(block0, block1), 1);
+}
+
+// One Q8_0 block of activations, exactly as QuantizeRowQ8_0Ref: d = amax/127
+// rounded to fp16, q = roundf(x / d) (half away from zero). Returns the
+// quants; *d gets the fp16 scale as fp32, *sum the sum of the quants.
+__m256i QuantizeBlock(const float* x, float* d, int* sum) {
+  const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+  const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+  const float scale = amax / 127;
+  const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+  *d = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
+  const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
+  auto round = [&](__m512 v) {
+    // roundf: truncate, then step away from zero when the dropped part is
+    // at least one half (v - trunc(v) is exact for |v| < 2^23).
+    const __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __mmask16 up = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(v, t)), half, _CMP_GE_OQ);
+    const __m512 step = _mm512_or_ps(one, _mm512_and_ps(v, _mm512_set1_ps(-0.0f)));
+    return _mm512_cvtps_epi32(_mm512_mask_add_ps(t, up, t, step));
+  };
+  const __m512i q0 = round(_mm512_mul_ps(v0, _mm512_set1_ps(inv)));
+  const __m512i q1 = round(_mm512_mul_ps(v1, _mm512_set1_ps(inv)));
+  *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)),
+                                 _mm512_cvtepi32_epi8(q1), 1);
+}
+
+void QuantizeActivation(const float* x, int64_t num_blocks, int offset, PairBytes* q, ActMeta* meta,
                         int64_t pairs) {
   for (int64_t p = 0; p < pairs; ++p) {
-    ActPair& ap = out[p];
-    std::memset(&ap, 0, sizeof(ap));
+    __m256i blocks[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    meta[p] = ActMeta{};
     for (int h = 0; h < 2 && 2 * p + h < num_blocks; ++h) {
-      BlockQ8_0 block;
-      QuantizeRowQ8_0Ref(x + (2 * p + h) * kQK0, &block, kQK0);
-      std::memcpy(ap.q + 32 * h, block.qs, kQK0);
-      int sum = 0;
-      for (int j = 0; j < kQK0; ++j) sum += block.qs[j];
-      const float d = _cvtsh_ss(block.d);
-      for (int l = 0; l < 8; ++l) ap.d[8 * h + l] = d;
-      ap.bias[8 * h] = -offset * sum;
+      int sum;
+      blocks[h] = QuantizeBlock(x + (2 * p + h) * kQK0, &meta[p].d[h], &sum);
+      meta[p].bias[h] = -offset * sum;
     }
+    _mm512_store_si512(q[p].q, Interleave(blocks[0], blocks[1]));
   }
 }
 
-// Packs pairs [p0, p1) of rows [row0, row0 + nrows) into
-// panel[(p - p0) * kTileRows + r]; rows past nrows and blocks past the row's
-// end are zero.
+// One weight block's quants as unsigned bytes in value order.
+__m256i UnsignedQuants(QuantType type, const uint8_t* block) {
+  if (type == QuantType::kQ4_0) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
+  }
+  return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2)),
+                          _mm256_set1_epi8(static_cast<char>(0x80)));
+}
+
+// Packs pairs [p0, p1) of rows [row0, row0 + nrows) into `tile`; rows past
+// nrows and blocks past the row's end are zero.
 void PackWeights(QuantType type, const uint8_t* w, int64_t row_bytes, int64_t row0, int nrows,
-                 int64_t p0, int64_t p1, int64_t num_blocks, WeightPair* panel) {
-  const __m128i low4 = _mm_set1_epi8(0x0F);
+                 int64_t p0, int64_t p1, int64_t num_blocks, WeightTile* tile) {
+  const size_t block_bytes = BlockBytes(type);
   for (int64_t p = p0; p < p1; ++p) {
     for (int r = 0; r < kTileRows; ++r) {
-      WeightPair& wp = panel[(p - p0) * kTileRows + r];
+      const int64_t slot = (p - p0) * kTileRows + r;
+      __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
       for (int h = 0; h < 2; ++h) {
         const int64_t b = 2 * p + h;
-        __m256i q = _mm256_setzero_si256();
-        float d = 0;
-        if (r < nrows && b < num_blocks) {
-          const uint8_t* row = w + (row0 + r) * row_bytes;
-          if (type == QuantType::kQ4_0) {
-            const BlockQ4_0& block = reinterpret_cast<const BlockQ4_0*>(row)[b];
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block.qs));
-            q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
-            d = _cvtsh_ss(block.d);
-          } else {
-            const BlockQ8_0& block = reinterpret_cast<const BlockQ8_0*>(row)[b];
-            q = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs)),
-                                 _mm256_set1_epi8(static_cast<char>(0x80)));
-            d = _cvtsh_ss(block.d);
-          }
-        }
-        _mm256_store_si256(reinterpret_cast<__m256i*>(wp.q + 32 * h), q);
-        _mm256_store_ps(wp.d + 8 * h, _mm256_set1_ps(d));
+        tile->d[slot][h] = 0.0f;
+        if (r >= nrows || b >= num_blocks) continue;
+        const uint8_t* block = w + (row0 + r) * row_bytes + b * block_bytes;
+        uint16_t d;
+        std::memcpy(&d, block, sizeof(d));
+        tile->d[slot][h] = _cvtsh_ss(d);
+        q[h] = UnsignedQuants(type, block);
       }
+      _mm512_store_si512(tile->q[slot].q, Interleave(q[0], q[1]));
     }
   }
 }
@@ -110,13 +152,17 @@ float ReduceAdd(__m512 v) {
   return _mm_cvtss_f32(s4);
 }
 
+__m512 LoadScales(const float* d) {
+  return _mm512_broadcast_f32x2(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(d))));
+}
+
 // y[c * y_stride + r] += sum over `pairs` pairs of packed weight row r times
-// activation column c, for r < R, c < C.
-// The R x C accumulators must live in registers: the loops over r and c are
-// fully unrolled (GCC keeps an array it does not unroll on the stack).
+// activation column c, for r < R, c < C. The R x C accumulators must live in
+// registers: the loops over r and c are fully unrolled (GCC keeps an array it
+// does not unroll on the stack).
 template <int R, int C>
-void MicroKernel(const WeightPair* panel, const ActPair* const* act, int64_t pairs, float* y,
-                 int64_t y_stride) {
+void MicroKernel(const WeightTile& tile, const PairBytes* const* aq, const ActMeta* const* am,
+                 int64_t pairs, float* y, int64_t y_stride) {
   __m512 acc[R][C];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
@@ -124,18 +170,20 @@ void MicroKernel(const WeightPair* panel, const ActPair* const* act, int64_t pai
     for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
   }
   for (int64_t p = 0; p < pairs; ++p) {
-    const WeightPair* wp = panel + p * kTileRows;
+    __m512 wd[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) wd[r] = LoadScales(tile.d[p * kTileRows + r]);
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) {
-      const ActPair& ap = act[c][p];
-      const __m512i aq = _mm512_load_si512(ap.q);
-      const __m512 ad = _mm512_load_ps(ap.d);
-      const __m512i bias = _mm512_load_si512(ap.bias);
+      const __m512i a = _mm512_load_si512(aq[c][p].q);
+      const __m512 ad = LoadScales(am[c][p].d);
+      const __m512i bias =
+          _mm512_zextsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(am[c][p].bias)));
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m512i dot = _mm512_dpbusd_epi32(bias, _mm512_load_si512(wp[r].q), aq);
-        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wp[r].d), ad);
-        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r][c]);
+        const __m512i dot =
+            _mm512_dpbusd_epi32(bias, _mm512_load_si512(tile.q[p * kTileRows + r].q), a);
+        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wd[r], ad), acc[r][c]);
       }
     }
   }
@@ -146,7 +194,8 @@ void MicroKernel(const WeightPair* panel, const ActPair* const* act, int64_t pai
   }
 }
 
-using MicroKernelFn = void (*)(const WeightPair*, const ActPair* const*, int64_t, float*, int64_t);
+using MicroKernelFn = void (*)(const WeightTile&, const PairBytes* const*, const ActMeta* const*,
+                               int64_t, float*, int64_t);
 
 // kMicroKernels[R - 1][C - 1] = MicroKernel<R, C>.
 template <int R, int... C>
@@ -160,39 +209,51 @@ constexpr std::array<std::array<MicroKernelFn, kTileCols>, kTileRows> TableOfKer
 }
 constexpr auto kMicroKernels = TableOfKernels(std::make_integer_sequence<int, kTileRows>());
 
+Activations QuantizeActivations(const float* x, int64_t batch, int64_t cols, int offset,
+                                ThreadPool* pool) {
+  const int64_t num_blocks = cols / kQK0;
+  Activations act;
+  act.pairs = (num_blocks + 1) / 2;
+  act.q.resize(batch * act.pairs);
+  act.meta.resize(batch * act.pairs);
+  pool->ParallelFor(batch, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      QuantizeActivation(x + b * cols, num_blocks, offset, &act.q[b * act.pairs],
+                         &act.meta[b * act.pairs], act.pairs);
+    }
+  });
+  return act;
+}
+
 }  // namespace
 
 void GemmQ8_0Q4_0Avx512(QuantType type, const void* w, int64_t rows, int64_t cols, const float* x,
                         int64_t batch, float* y, ThreadPool* pool) {
   const int64_t num_blocks = cols / kQK0;
-  const int64_t pairs = (num_blocks + 1) / 2;
-  const int offset = WeightOffset(type);
-  std::vector<ActPair> act(batch * pairs);
-  pool->ParallelFor(batch, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      QuantizeActivation(x + b * cols, num_blocks, offset, &act[b * pairs], pairs);
-    }
-  });
+  const Activations act = QuantizeActivations(x, batch, cols, WeightOffset(type), pool);
   std::memset(y, 0, sizeof(float) * batch * rows);  // All-zero bits are 0.0f.
   const int64_t row_bytes = static_cast<int64_t>(RowBytes(type, cols));
   const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
   for (int64_t c0 = 0; c0 < batch; c0 += kColsPerBlock) {
     const int64_t c1 = std::min(batch, c0 + kColsPerBlock);
-    for (int64_t p0 = 0; p0 < pairs; p0 += kPairsPerStep) {
-      const int64_t p1 = std::min(pairs, p0 + kPairsPerStep);
+    for (int64_t p0 = 0; p0 < act.pairs; p0 += kPairsPerStep) {
+      const int64_t p1 = std::min(act.pairs, p0 + kPairsPerStep);
       pool->ParallelFor(tiles, [&](int64_t t0, int64_t t1) {
-        WeightPair panel[kPairsPerStep * kTileRows];
+        WeightTile tile;
         for (int64_t t = t0; t < t1; ++t) {
           const int64_t row0 = t * kTileRows;
           const int nrows = static_cast<int>(std::min<int64_t>(kTileRows, rows - row0));
           PackWeights(type, static_cast<const uint8_t*>(w), row_bytes, row0, nrows, p0, p1,
-                      num_blocks, panel);
+                      num_blocks, &tile);
           for (int64_t c = c0; c < c1; c += kTileCols) {
             const int ncols = static_cast<int>(std::min<int64_t>(kTileCols, c1 - c));
-            const ActPair* act_cols[kTileCols];
-            for (int i = 0; i < ncols; ++i) act_cols[i] = &act[(c + i) * pairs + p0];
-            kMicroKernels[nrows - 1][ncols - 1](panel, act_cols, p1 - p0, y + c * rows + row0,
-                                                rows);
+            const PairBytes* aq[kTileCols];
+            const ActMeta* am[kTileCols];
+            for (int i = 0; i < ncols; ++i) {
+              aq[i] = &act.q[(c + i) * act.pairs + p0];
+              am[i] = &act.meta[(c + i) * act.pairs + p0];
+            }
+            kMicroKernels[nrows - 1][ncols - 1](tile, aq, am, p1 - p0, y + c * rows + row0, rows);
           }
         }
       });
