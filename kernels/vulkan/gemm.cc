@@ -53,7 +53,7 @@ absl::Status CheckBuffer(const Buffer& buffer, uint64_t floats, const char* name
 
 GemmTiles DefaultGemmTiles(const DeviceInfo& device) {
   if (device.software) return GemmTiles{64, 64, 16, 16, 16};
-  return GemmTiles{128, 128, 8, 8, 8};
+  return GemmTiles{128, 128, 16, 8, 8};
 }
 
 absl::StatusOr<GemmKernel> GemmKernel::Create(Context& ctx, GemmVariant variant,

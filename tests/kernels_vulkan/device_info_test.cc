@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernels/vulkan/context.h"
+
 namespace gridbench::kernels::vulkan {
 namespace {
 
@@ -23,6 +30,48 @@ TEST(EnumerateDevicesTest, ReportsLavapipeAsSoftware) {
     }
   }
   EXPECT_TRUE(found_cpu) << "expected lavapipe (llvmpipe) among the devices";
+}
+
+// Points the loader at a driver manifest that does not exist for the life of
+// the object, restoring the environment afterwards.
+class NoDriverEnvironment {
+ public:
+  NoDriverEnvironment() {
+    for (const char* name : kNames) {
+      const char* old = std::getenv(name);
+      saved_.emplace_back(old != nullptr ? std::optional<std::string>(old) : std::nullopt);
+      setenv(name, "/nonexistent/gridbench_icd.json", 1);
+    }
+  }
+  ~NoDriverEnvironment() {
+    for (size_t i = 0; i < saved_.size(); ++i) {
+      if (saved_[i]) {
+        setenv(kNames[i], saved_[i]->c_str(), 1);
+      } else {
+        unsetenv(kNames[i]);
+      }
+    }
+  }
+
+ private:
+  static constexpr const char* kNames[] = {"VK_DRIVER_FILES", "VK_ICD_FILENAMES"};
+  std::vector<std::optional<std::string>> saved_;
+};
+
+TEST(EnumerateDevicesTest, NoDriverIsUnavailableOrEmpty) {
+  NoDriverEnvironment no_driver;
+  absl::StatusOr<std::vector<DeviceInfo>> devices = EnumerateDevices();
+  if (devices.ok()) {
+    EXPECT_TRUE(devices->empty());
+  } else {
+    EXPECT_EQ(devices.status().code(), absl::StatusCode::kUnavailable) << devices.status();
+    EXPECT_NE(devices.status().message().find("VK_ERROR"), std::string::npos) << devices.status();
+  }
+  absl::StatusOr<std::unique_ptr<Context>> ctx = Context::Create(ContextOptions{});
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_TRUE(ctx.status().code() == absl::StatusCode::kUnavailable ||
+              ctx.status().code() == absl::StatusCode::kNotFound)
+      << ctx.status();
 }
 
 }  // namespace
