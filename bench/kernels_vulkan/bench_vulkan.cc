@@ -72,10 +72,36 @@ absl::StatusOr<GemmTiles> TilesFromFlag(const DeviceInfo& info) {
   return GemmTiles{v[0], v[1], v[2], v[3], v[4]};
 }
 
-// GFLOP/s of `variant` on n x n x n, after checking a few entries of C.
-absl::StatusOr<double> GemmGflops(Context& ctx, GemmVariant variant, const GemmTiles& tiles,
-                                  uint32_t n, const Timed& timed) {
-  GB_ASSIGN_OR_RETURN(GemmKernel kernel, GemmKernel::Create(ctx, variant, tiles));
+struct GemmFigures {
+  double tiled_gflops, naive_gflops;
+};
+
+// Whether c = a * b (n x n) at three spots; INTERNAL naming the first wrong one.
+absl::Status SpotCheckGemm(const std::vector<float>& a, const std::vector<float>& b,
+                           const std::vector<float>& c, uint32_t n) {
+  const uint64_t count = uint64_t{n} * n;
+  for (uint64_t spot : {uint64_t{0}, count / 2 + n / 3, count - 1}) {
+    const uint64_t row = spot / n, col = spot % n;
+    double want = 0, scale = 0;
+    for (uint32_t p = 0; p < n; ++p) {
+      want += double{a[row * n + p]} * b[uint64_t{p} * n + col];
+      scale += std::fabs(double{a[row * n + p]} * b[uint64_t{p} * n + col]);
+    }
+    if (std::fabs(c[spot] - want) > kSpotCheckTolerance * scale) {
+      return absl::InternalError(
+          absl::StrFormat("GEMM result wrong at (%d, %d): %g, want %g", row, col, c[spot], want));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// GFLOP/s of the tiled and naive kernels on n x n x n. The two are timed in
+// alternating rounds so that a load change on a shared machine (lavapipe runs
+// on the CPU) affects both alike; the fastest round of each counts.
+absl::StatusOr<GemmFigures> MeasureGemm(Context& ctx, const GemmTiles& tiles, uint32_t n,
+                                        const Timed& tiled_timed) {
+  GB_ASSIGN_OR_RETURN(GemmKernel tiled, GemmKernel::Create(ctx, GemmVariant::kTiled, tiles));
+  GB_ASSIGN_OR_RETURN(GemmKernel naive, GemmKernel::Create(ctx, GemmVariant::kNaive, tiles));
   const uint64_t count = uint64_t{n} * n;
   std::vector<float> a(count), b(count);
   std::mt19937 rng(n);
@@ -84,27 +110,27 @@ absl::StatusOr<double> GemmGflops(Context& ctx, GemmVariant variant, const GemmT
   for (float& x : b) x = dist(rng);
   GB_ASSIGN_OR_RETURN(Buffer da, Buffer::Create(ctx, count * 4, MemoryKind::kDeviceLocal));
   GB_ASSIGN_OR_RETURN(Buffer db, Buffer::Create(ctx, count * 4, MemoryKind::kDeviceLocal));
-  GB_ASSIGN_OR_RETURN(Buffer dc, Buffer::Create(ctx, count * 4, MemoryKind::kDeviceLocal));
+  GB_ASSIGN_OR_RETURN(Buffer tiled_c, Buffer::Create(ctx, count * 4, MemoryKind::kDeviceLocal));
+  GB_ASSIGN_OR_RETURN(Buffer naive_c, Buffer::Create(ctx, count * 4, MemoryKind::kDeviceLocal));
   GB_RETURN_IF_ERROR(Upload(ctx, da, a.data(), count * 4));
   GB_RETURN_IF_ERROR(Upload(ctx, db, b.data(), count * 4));
-  GB_ASSIGN_OR_RETURN(double seconds, BestSecondsPerIteration(timed, [&](uint32_t iterations) {
-                        return kernel.Run(da, db, dc, n, n, n, iterations);
-                      }));
-  std::vector<float> c(count);
-  GB_RETURN_IF_ERROR(Download(ctx, dc, c.data(), count * 4));
-  for (uint64_t probe : {uint64_t{0}, count / 2 + n / 3, count - 1}) {
-    const uint64_t row = probe / n, col = probe % n;
-    double want = 0, scale = 0;
-    for (uint32_t p = 0; p < n; ++p) {
-      want += double{a[row * n + p]} * b[uint64_t{p} * n + col];
-      scale += std::fabs(double{a[row * n + p]} * b[uint64_t{p} * n + col]);
-    }
-    if (std::fabs(c[probe] - want) > kSpotCheckTolerance * scale) {
-      return absl::InternalError(
-          absl::StrFormat("GEMM result wrong at (%d, %d): %g, want %g", row, col, c[probe], want));
-    }
+  GB_RETURN_IF_ERROR(tiled.Run(da, db, tiled_c, n, n, n, 1).status());  // warm-up
+  GB_RETURN_IF_ERROR(naive.Run(da, db, naive_c, n, n, n, 1).status());
+  double tiled_best = INFINITY, naive_best = INFINITY;
+  for (uint32_t round = 0; round < tiled_timed.repeats; ++round) {
+    GB_ASSIGN_OR_RETURN(SubmitTiming t,
+                        tiled.Run(da, db, tiled_c, n, n, n, tiled_timed.iterations));
+    tiled_best = std::min(tiled_best, t.device_seconds / tiled_timed.iterations);
+    GB_ASSIGN_OR_RETURN(SubmitTiming u, naive.Run(da, db, naive_c, n, n, n, 1));
+    naive_best = std::min(naive_best, u.device_seconds);
   }
-  return 2.0 * n * n * double{n} / seconds * 1e-9;
+  std::vector<float> c(count);
+  for (const Buffer* result : {&tiled_c, &naive_c}) {
+    GB_RETURN_IF_ERROR(Download(ctx, *result, c.data(), count * 4));
+    GB_RETURN_IF_ERROR(SpotCheckGemm(a, b, c, n));
+  }
+  const double flop = 2.0 * n * n * static_cast<double>(n);
+  return GemmFigures{flop / tiled_best * 1e-9, flop / naive_best * 1e-9};
 }
 
 // GB/s (weights + x + y) of a quantized GEMV, after checking a few rows.
@@ -167,9 +193,8 @@ absl::Status RunBench() {
   GB_ASSIGN_OR_RETURN(GemmTiles tiles, TilesFromFlag(info));
   const uint32_t n =
       absl::GetFlag(FLAGS_gemm_n) > 0 ? absl::GetFlag(FLAGS_gemm_n) : (cpu ? 256 : 4096);
-  const Timed gemm_timed{cpu ? 2u : 5u, 3};
-  GB_ASSIGN_OR_RETURN(double tiled, GemmGflops(*ctx, GemmVariant::kTiled, tiles, n, gemm_timed));
-  GB_ASSIGN_OR_RETURN(double naive, GemmGflops(*ctx, GemmVariant::kNaive, tiles, n, {1, 2}));
+  GB_ASSIGN_OR_RETURN(GemmFigures gemm, MeasureGemm(*ctx, tiles, n, {cpu ? 4u : 5u, 5}));
+  const double tiled = gemm.tiled_gflops, naive = gemm.naive_gflops;
 
   const uint32_t rows =
       absl::GetFlag(FLAGS_gemv_rows) > 0 ? absl::GetFlag(FLAGS_gemv_rows) : (cpu ? 1024 : 16384);
