@@ -55,6 +55,7 @@ struct Dots {
                      _mm256_setzero_ps()};
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
+#pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
         acc[k] =
             _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8 * k), _mm256_loadu_ps(y + i + 8 * k), acc[k]);
@@ -74,6 +75,7 @@ struct Dots {
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
+#pragma GCC unroll 2
       for (int k = 0; k < 2; ++k) {
         const __m256 wx =
             _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i + 8 * k)));
@@ -85,30 +87,39 @@ struct Dots {
     return sum;
   }
 
+  // Runs block(b, acc) over [0, nb) alternating two accumulators, so
+  // consecutive blocks' FMAs do not wait on each other. (Indexing an array of
+  // accumulators with b & 1 would put them in memory.)
+  template <typename BlockFn>
+  static float SumBlocks(int64_t nb, BlockFn block) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+      acc0 = block(b, acc0);
+      acc1 = block(b + 1, acc1);
+    }
+    if (b < nb) acc0 = block(b, acc0);
+    return Hsum(_mm256_add_ps(acc0, acc1));
+  }
+
   static float DotQ8_0(int64_t n, const void* w, const void* a) {
     const BlockQ8_0* x = static_cast<const BlockQ8_0*>(w);
     const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    const int64_t nb = n / kQK0;
-    for (int64_t b = 0; b < nb; ++b) {
+    return SumBlocks(n / kQK0, [x, y](int64_t b, __m256 acc) {
       const __m256i dot = DotS8S8(Load(x[b].qs), Load(y[b].qs));
       const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
-      acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc[b & 1]);
-    }
-    return Hsum(_mm256_add_ps(acc[0], acc[1]));
+      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
+    });
   }
 
   static float DotQ4_0(int64_t n, const void* w, const void* a) {
     const BlockQ4_0* x = static_cast<const BlockQ4_0*>(w);
     const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    const int64_t nb = n / kQK0;
-    for (int64_t b = 0; b < nb; ++b) {
+    return SumBlocks(n / kQK0, [x, y](int64_t b, __m256 acc) {
       const __m256i dot = DotS8S8(UnpackQ4_0(x[b].qs), Load(y[b].qs));
       const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
-      acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc[b & 1]);
-    }
-    return Hsum(_mm256_add_ps(acc[0], acc[1]));
+      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
+    });
   }
 
   // Scale and min of Q4_K sub-block j (same as UnpackQ4KScaleMin).
@@ -126,7 +137,7 @@ struct Dots {
     const BlockQ4_K* x = static_cast<const BlockQ4_K*>(w);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     float mins = 0;
     for (int64_t b = 0; b < n / kQKK; ++b) {
       const float d = Half(x[b].d) * y[b].d;
@@ -140,14 +151,14 @@ struct Dots {
         Q4KScaleMin(2 * c + 1, x[b].scales, &sc1, &m1);
         const __m256i dot0 = P::DotU8S8(_mm256_setzero_si256(), lo, Load(y[b].qs + 64 * c));
         const __m256i dot1 = P::DotU8S8(_mm256_setzero_si256(), hi, Load(y[b].qs + 64 * c + 32));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot0), _mm256_set1_ps(d * sc0), acc);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot1), _mm256_set1_ps(d * sc1), acc);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot0), _mm256_set1_ps(d * sc0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot1), _mm256_set1_ps(d * sc1), acc1);
         msum += m0 * (y[b].bsums[4 * c] + y[b].bsums[4 * c + 1]) +
                 m1 * (y[b].bsums[4 * c + 2] + y[b].bsums[4 * c + 3]);
       }
       mins += Half(x[b].dmin) * y[b].d * msum;
     }
-    return Hsum(acc) - mins;
+    return Hsum(_mm256_add_ps(acc0, acc1)) - mins;
   }
 
   static float DotQ6_K(int64_t n, const void* w, const void* a) {
@@ -155,7 +166,7 @@ struct Dots {
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i bits45 = _mm256_set1_epi8(0x30);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     float offset = 0;  // The -32 in every quant, applied through bsums.
     for (int64_t b = 0; b < n / kQKK; ++b) {
       const float d = Half(x[b].d) * y[b].d;
@@ -176,19 +187,20 @@ struct Dots {
             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
                             _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
         };
+#pragma GCC unroll 4
         for (int g = 0; g < 4; ++g) {
           const int s = 8 * h + 2 * g;  // Sub-blocks s (lanes 0-3) and s+1 (4-7).
           const __m256i dot =
               P::DotU8S8(_mm256_setzero_si256(), q[g], Load(y[b].qs + 128 * h + 32 * g));
           const __m256 scale = _mm256_set_m128(_mm_set1_ps(d * sc[s + 1]), _mm_set1_ps(d * sc[s]));
-          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc);
+          acc[g & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[g & 1]);
         }
       }
       int bias = 0;
       for (int j = 0; j < 16; ++j) bias += sc[j] * y[b].bsums[j];
       offset += d * 32 * bias;
     }
-    return Hsum(acc) - offset;
+    return Hsum(_mm256_add_ps(acc[0], acc[1])) - offset;
   }
 
   static void ToFp16(const float* x, uint16_t* y, int64_t n) {
