@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -39,11 +40,15 @@ absl::StatusOr<StringMap> DecodeLabels(absl::string_view json) {
 }
 
 std::string EncodeSamples(const google::protobuf::RepeatedField<double>& samples) {
-  std::string blob;
-  blob.reserve(samples.size() * 8);
+  std::string blob(samples.size() * 8, '\0');
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(blob.data(), samples.data(), blob.size());  // Already the stored layout.
+    return blob;
+  }
+  char* out = blob.data();
   for (const double sample : samples) {
     const auto bits = std::bit_cast<uint64_t>(sample);
-    for (int byte = 0; byte < 8; ++byte) blob.push_back(static_cast<char>(bits >> (8 * byte)));
+    for (int byte = 0; byte < 8; ++byte) *out++ = static_cast<char>(bits >> (8 * byte));
   }
   return blob;
 }
