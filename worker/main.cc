@@ -1,11 +1,11 @@
 // gridbench-worker: the worker agent. Usage: gridbench-worker --config worker.yaml
 // (see worker/worker_config.h). Also runs, hidden, as its own task child
 // (worker/task_child.h).
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -64,10 +64,9 @@ absl::StatusOr<std::unique_ptr<WorkerAgent>> MakeAgent(const std::string& config
   options.worker_executable = *exe;
   absl::StatusOr<gridbench::v1::HardwareProfile> hardware = ProbeHardware(*exe);
   if (!hardware.ok()) return Annotate(hardware.status(), "probing the hardware");
-  spdlog::info("{} ({} cores, {} threads), OpenBLAS {} core {}, {} Vulkan devices",
-               hardware->cpu_model(), hardware->cores(), hardware->threads(),
-               hardware->openblas_version(), hardware->openblas_corename(),
-               hardware->vulkan_devices_size());
+  spdlog::info("{} ({} cores, {} threads), {} core {}, {} Vulkan devices", hardware->cpu_model(),
+               hardware->cores(), hardware->threads(), hardware->openblas_version(),
+               hardware->openblas_corename(), hardware->vulkan_devices_size());
   options.hardware = *std::move(hardware);
   options.agent_version = GRIDBENCH_VERSION;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -80,29 +79,51 @@ absl::StatusOr<std::unique_ptr<WorkerAgent>> MakeAgent(const std::string& config
   return agent;
 }
 
-int RunAgent(const std::string& config_path) {
-  // Blocked in every thread (all created after this), received by sigwait.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+// SIGTERM and SIGINT arrive as one byte each (the signal number) on this
+// pipe; 0 tells the reading thread to stop. A handler is used rather than
+// blocking the signals and calling sigwait, because threads that libraries
+// start before main (OpenBLAS's pool) would still receive them unblocked.
+int g_signal_pipe[2] = {-1, -1};
 
+extern "C" void OnStopSignal(int sig) {
+  const char byte = static_cast<char>(sig);
+  (void)!write(g_signal_pipe[1], &byte, 1);
+}
+
+absl::Status InstallSignalHandlers() {
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
+  }
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return absl::OkStatus();
+}
+
+int RunAgent(const std::string& config_path) {
+  if (absl::Status s = InstallSignalHandlers(); !s.ok()) {
+    std::fprintf(stderr, "gridbench-worker: %s\n", s.ToString().c_str());
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<WorkerAgent>> agent = MakeAgent(config_path);
   if (!agent.ok()) {
     std::fprintf(stderr, "gridbench-worker: %s\n", agent.status().ToString().c_str());
     return 1;
   }
-  std::atomic<bool> exiting = false;
   std::thread signal_thread([&] {
     int drains = 0;
     while (true) {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      if (exiting) return;
+      char byte = 0;
+      const ssize_t n = read(g_signal_pipe[0], &byte, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n != 1 || byte == 0) return;
+      const int sig = byte;
       if (++drains > 1) {
-        spdlog::warn("second {}: exiting now; unacknowledged results stay on disk",
+        spdlog::warn("second SIG{}: exiting now; unacknowledged results stay on disk",
                      sigabbrev_np(sig));
         std::_Exit(1);
       }
@@ -111,8 +132,8 @@ int RunAgent(const std::string& config_path) {
     }
   });
   absl::Status status = (*agent)->Run();
-  exiting = true;
-  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  const char stop = 0;
+  (void)!write(g_signal_pipe[1], &stop, 1);
   signal_thread.join();
   agent->reset();
   if (!status.ok()) {

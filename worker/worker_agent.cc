@@ -218,7 +218,8 @@ void WorkerAgent::HandleAssignment(const gridbench::v1::Assignment& assignment) 
   }
   spdlog::info("running task {} attempt {} ({})", assignment.task_id(), assignment.attempt_id(),
                assignment.spec().kind());
-  // The previous task thread has already cleared running_, its last act.
+  // The previous task thread has cleared running_; at most its last write
+  // is still in progress.
   if (task_thread_.joinable()) task_thread_.join();
   task_thread_ = std::thread(&WorkerAgent::RunTask, this, std::move(run));
 }
@@ -243,27 +244,40 @@ void WorkerAgent::RunTask(std::shared_ptr<TaskRun> run) {
     Send(m);
   });
   const gridbench::v1::Assignment& a = run->assignment();
+  gridbench::v1::WorkerMessage final_message;
   if (auto* payload = std::get_if<gridbench::v1::ResultPayload>(&outcome)) {
-    Deliver(std::move(*payload), a);
+    final_message = Seal(std::move(*payload), a);
   } else {
-    const auto& failure = std::get<gridbench::v1::AttemptFailure>(outcome);
-    spdlog::warn("attempt {} failed: {}", a.attempt_id(), failure.reason());
-    gridbench::v1::WorkerMessage m;
-    *m.mutable_failure() = failure;
-    if (!Send(m))
-      spdlog::warn("not connected: the coordinator will time attempt {} out", a.attempt_id());
+    *final_message.mutable_failure() = std::get<gridbench::v1::AttemptFailure>(outcome);
+  }
+  if (final_message.has_failure()) {
+    spdlog::warn("attempt {} failed: {}", a.attempt_id(), final_message.failure().reason());
+  }
+  // The coordinator may assign the next task as soon as it reads this
+  // message, so this worker must already count as free when it is sent.
+  std::shared_ptr<CoordinatorSession> session;
+  {
+    absl::MutexLock lock(&mu_);
+    running_.reset();
+    ++final_sends_;
+    session = session_;
+  }
+  if (session == nullptr || !session->Write(final_message)) {
+    spdlog::warn("not connected: attempt {} {}", a.attempt_id(),
+                 final_message.has_result() ? "stays in the outbox until reconnected"
+                                            : "will be timed out by the coordinator");
   }
   absl::MutexLock lock(&mu_);
-  running_.reset();
+  --final_sends_;
 }
 
-void WorkerAgent::Deliver(gridbench::v1::ResultPayload payload,
-                          const gridbench::v1::Assignment& a) {
+gridbench::v1::WorkerMessage WorkerAgent::Seal(gridbench::v1::ResultPayload payload,
+                                               const gridbench::v1::Assignment& a) {
   payload.set_hardware_sha256(hardware_sha256_);
   absl::StatusOr<uint64_t> sequence = outbox_->NextSequence();
   if (!sequence.ok()) {
-    Send(FailureMessage(a, absl::StrCat("cannot store the result: ", sequence.status().message())));
-    return;
+    return FailureMessage(a,
+                          absl::StrCat("cannot store the result: ", sequence.status().message()));
   }
   gridbench::v1::WorkerMessage m;
   gridbench::v1::SignedResult& r = *m.mutable_result();
@@ -276,11 +290,10 @@ void WorkerAgent::Deliver(gridbench::v1::ResultPayload payload,
   r.set_key_id(KeyId(key_.public_key));
   r.set_signature(Sign(key_, CanonicalResultBytes(r)));
   if (absl::Status s = outbox_->Put(r); !s.ok()) {
-    Send(FailureMessage(a, absl::StrCat("cannot store the result: ", s.message())));
-    return;
+    return FailureMessage(a, absl::StrCat("cannot store the result: ", s.message()));
   }
   spdlog::info("attempt {} done: result {} stored", a.attempt_id(), r.sequence());
-  Send(m);  // If not connected, the outbox re-sends it on reconnect.
+  return m;
 }
 
 void WorkerAgent::Drain() {
@@ -294,7 +307,9 @@ void WorkerAgent::DrainLoop() {
   Send(HeartbeatMessage());  // Tells the coordinator to stop assigning work.
   const absl::Duration grace = absl::Seconds(options_.config.drain_grace_seconds);
   absl::MutexLock lock(&mu_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_ == nullptr; };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return running_ == nullptr && final_sends_ == 0;
+  };
   if (!mu_.AwaitWithTimeout(absl::Condition(&idle), grace)) {
     spdlog::warn("drain: the running task did not finish within {}; handing it back",
                  absl::FormatDuration(grace));

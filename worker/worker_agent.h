@@ -63,7 +63,10 @@ class WorkerAgent {
   void HandleAck(const gridbench::v1::ResultAck& ack);
   void HeartbeatLoop(CoordinatorSession* session, absl::Duration interval);
   void RunTask(std::shared_ptr<TaskRun> run);
-  void Deliver(gridbench::v1::ResultPayload payload, const gridbench::v1::Assignment& a);
+  // Signs the payload and stores it in the outbox; returns the result
+  // message to send, or a failure message when it cannot be stored.
+  gridbench::v1::WorkerMessage Seal(gridbench::v1::ResultPayload payload,
+                                    const gridbench::v1::Assignment& a);
   void DrainLoop();
   // Sends on the current session if there is one; false if not sent.
   bool Send(const gridbench::v1::WorkerMessage& message);
@@ -86,6 +89,7 @@ class WorkerAgent {
   std::string worker_id_ ABSL_GUARDED_BY(mu_);  // Empty until enrolled.
   std::shared_ptr<CoordinatorSession> session_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<TaskRun> running_ ABSL_GUARDED_BY(mu_);
+  int final_sends_ ABSL_GUARDED_BY(mu_) = 0;  // Task threads sending their last message.
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::mt19937_64 jitter_ ABSL_GUARDED_BY(mu_);
