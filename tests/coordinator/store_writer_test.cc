@@ -1,5 +1,7 @@
 // The group-commit writer: ordering, durability before `done`, isolation of
 // failing changes, Flush() and shutdown.
+#include "coordinator/store/store_writer.h"
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -7,7 +9,9 @@
 #include <vector>
 
 #include "coordinator/store/coordinator_store.h"
+#include "coordinator/store/schema.h"
 #include "coordinator/store/sqlite_db.h"
+#include "coordinator/store/store_changes.h"
 #include "gtest/gtest.h"
 #include "tests/coordinator/store_testing.h"
 
@@ -157,6 +161,49 @@ TEST_F(StoreWriterTest, DestructorCommitsEverythingQueued) {
   store_.reset();
   EXPECT_EQ(CommittedRows("queued"), kChanges);
   EXPECT_EQ(CommittedRows("chained"), 1);
+}
+
+// A COMMIT that fails takes its whole group with it, whatever each change
+// returned. Deferred foreign keys are checked only at COMMIT, which makes
+// such a failure easy to cause.
+TEST(StoreWriterCommitTest, FailedCommitFailsEveryChangeOfItsGroup) {
+  ScratchDir dir;
+  auto db = SqliteDb::Open(dir.File("w.db"), SqliteDb::Mode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, SchemaMigrations()).ok());
+  DoneLog log;  // Outlives the writer, whose callbacks write to it.
+  StoreWriter writer(*std::move(db));
+  writer.Enqueue(
+      [&](SqliteDb&) {
+        // Queued from the writer thread, so the next three share a group.
+        writer.Enqueue([](SqliteDb& db) { return WriteAudit(db, testing::MakeAudit("k", "s")); },
+                       log.Callback(1));
+        writer.Enqueue(
+            [](SqliteDb& db) {
+              absl::Status status = db.Exec("test", "PRAGMA defer_foreign_keys = ON");
+              if (!status.ok()) return status;
+              return WriteAttempt(db, "no-such-task", testing::MakeAttempt("a1", "w1", 1));
+            },
+            log.Callback(2));
+        writer.Enqueue([](SqliteDb& db) { return WriteAudit(db, testing::MakeAudit("k", "t")); },
+                       log.Callback(3));
+        return absl::OkStatus();
+      },
+      nullptr);
+  ASSERT_TRUE(writer.Flush().ok());       // The first change...
+  absl::Status flushed = writer.Flush();  // ...and the group it queued.
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kFailedPrecondition) << flushed;
+  const auto entries = log.entries();
+  ASSERT_EQ(entries.size(), 3u);
+  for (const auto& [id, status] : entries) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << id << ": " << status;
+    EXPECT_NE(status.message().find("committing a group of 3"), absl::string_view::npos) << status;
+  }
+  // The writer carries on with the next group.
+  writer.Enqueue([](SqliteDb& db) { return WriteAudit(db, testing::MakeAudit("k", "u")); },
+                 log.Callback(4));
+  EXPECT_TRUE(writer.Flush().ok());
+  EXPECT_TRUE(log.entries().back().second.ok()) << log.entries().back().second;
 }
 
 }  // namespace
