@@ -222,6 +222,54 @@ TEST(MatmulVariants, GemvAndGemmMatchReference) {
   }
 }
 
+// With identity weights (quant 1 on the diagonal, 0 elsewhere, d = 1), every
+// product is exact, so each output is exactly one quantized activation:
+// y[b][k] = dequantize(quantize(x_b))[k]. That pins down, bit for bit, how
+// every variant quantizes activations (rounding ties, zero blocks) and that
+// weights and activations meet in the same lane order.
+TEST(MatmulVariants, IdentityWeightsReadOutQuantizedActivationsExactly) {
+  constexpr int64_t kK = 256;
+  const int64_t batch = 4;
+  std::vector<float> x = Gaussian(batch * kK, 41);
+  for (int64_t k = 0; k < 32; ++k) {
+    x[kK + k] = (k == 0) ? 127.0f : static_cast<float>(k % 9) - 4.5f;  // d = 1: ties at .5
+    x[2 * kK + k] = 0.0f;                                              // an all-zero block
+    x[3 * kK + k] = (k == 0) ? 127.0f : 0.49999997f * static_cast<float>(k % 3 - 1);
+  }
+  const std::vector<char> xq = QuantizeOrDie(QuantType::kQ8_0, x, batch, kK);
+  const std::vector<float> expected = DequantizeOrDie(QuantType::kQ8_0, xq.data(), batch, kK);
+  for (QuantType type : {QuantType::kQ8_0, QuantType::kQ4_0}) {
+    // Built by hand: quantizing an identity row would give d = 1/127 (Q8_0)
+    // or -1/8 (Q4_0), which fp16 does not hold exactly.
+    std::vector<char> wq(kK * RowBytes(type, kK));
+    for (int64_t r = 0; r < kK; ++r) {
+      for (int64_t b = 0; b < kK / 32; ++b) {
+        const int hot = r / 32 == b ? static_cast<int>(r % 32) : -1;
+        if (type == QuantType::kQ8_0) {
+          BlockQ8_0& block = reinterpret_cast<BlockQ8_0*>(wq.data())[r * (kK / 32) + b];
+          block.d = Fp32ToFp16(1.0f);
+          for (int i = 0; i < 32; ++i) block.qs[i] = i == hot ? 1 : 0;
+        } else {
+          BlockQ4_0& block = reinterpret_cast<BlockQ4_0*>(wq.data())[r * (kK / 32) + b];
+          block.d = Fp32ToFp16(1.0f);
+          for (int i = 0; i < 16; ++i) {  // Quant 8 is 0, quant 9 is 1.
+            block.qs[i] = static_cast<uint8_t>((i == hot ? 9 : 8) | ((i + 16 == hot ? 9 : 8) << 4));
+          }
+        }
+      }
+    }
+    const QuantMatrix w{type, kK, kK, wq.data()};
+    for (Isa isa : SupportedIsas()) {
+      std::vector<float> y(batch * kK);
+      ASSERT_TRUE(QuantizedGemm(w, x.data(), batch, y.data(), nullptr, isa).ok());
+      for (int64_t i = 0; i < batch * kK; ++i) {
+        ASSERT_EQ(y[i], expected[i]) << QuantTypeName(type) << " " << IsaName(isa)
+                                     << " b=" << i / kK << " k=" << i % kK << " x=" << x[i];
+      }
+    }
+  }
+}
+
 TEST(MatmulVariants, ThreadCountDoesNotChangeResults) {
   const int64_t rows = 67, cols = 1024, batch = 9;
   const std::vector<float> wf = Gaussian(rows * cols, 31), xf = Gaussian(batch * cols, 32);

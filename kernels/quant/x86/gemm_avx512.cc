@@ -4,19 +4,20 @@
 // register. Both blocks' bytes are interleaved 4 at a time (Interleave), so
 // block 0 owns the even int32 lanes of vpdpbusd's result and block 1 the odd
 // ones; a pair's two scales then load with one vbroadcastf32x2.
-//  - Weights are repacked, a tile of kTileRows rows by kPairsPerStep pairs at
-//    a time, into unsigned bytes (Q4_0: the nibble q, standing for q - 8;
-//    Q8_0: q + 128) plus the two fp32 scales.
 //  - Activations are quantized once, bit-identically to QuantizeRowQ8_0Ref
-//    (the dot products' activations), into signed bytes plus per pair two
-//    scales and two biases -offset * sum(a). Loaded zero-extended into lanes
-//    0 and 1, the biases are vpdpbusd's starting value, which removes the
-//    weights' unsigned offset for free.
-// Loop nest: column blocks of kColsPerBlock activations (about 330 KB per K
+//    (the dot products' activations), and stored as a + 128 (unsigned, as
+//    vpdpbusd wants its first operand) plus each pair's two fp32 scales.
+//  - Weights are repacked, a tile of kTileRows rows by kPairsPerStep pairs at
+//    a time, as signed bytes (Q4_0: q - 8; Q8_0: q) plus the two scales and,
+//    per int32 lane, -128 * (sum of the lane's 4 weights). vpdpbusd starts
+//    from that bias, which removes the activations' +128 exactly inside each
+//    lane, so no lane carries a large value that later cancels in floating
+//    point: every variant computes the same integer block sums.
+// Loop nest: column blocks of kColsPerBlock activations (about 300 KB per K
 // step: they stay in L2) > K steps > weight tiles (parallel) > column tiles.
 // The micro-kernel holds kTileRows x kTileCols accumulators in registers, so
 // each packed weight vector is used kTileCols times, and each packed tile
-// (9 KB, in L1) kColsPerBlock / kTileCols times: the weights are read from
+// (17 KB, in L1) kColsPerBlock / kTileCols times: the weights are read from
 // memory batch / kColsPerBlock times in all, and the kernel is compute-bound.
 #include "kernels/quant/x86/gemm_avx512.h"
 
@@ -40,10 +41,9 @@ struct alignas(64) PairBytes {
   uint8_t q[64];
 };
 
-// Per activation pair: the two blocks' scales and biases.
-struct alignas(16) ActMeta {
+// Per activation pair: the two blocks' scales.
+struct alignas(8) ActMeta {
   float d[2];
-  int32_t bias[2];
 };
 
 // Quantized activations: column c's pair p is q[c * pairs + p].
@@ -57,11 +57,9 @@ struct Activations {
 // p * kTileRows + r.
 struct WeightTile {
   PairBytes q[kPairsPerStep * kTileRows];
+  __m512i bias[kPairsPerStep * kTileRows];
   float d[kPairsPerStep * kTileRows][2];
 };
-
-// What the packed unsigned weight byte exceeds the true quant by.
-int WeightOffset(QuantType type) { return type == QuantType::kQ4_0 ? 8 : 128; }
 
 // Two blocks' 32 bytes, 4-byte groups alternating between block 0 and 1.
 __m512i Interleave(__m256i block0, __m256i block1) {
@@ -71,8 +69,8 @@ __m512i Interleave(__m256i block0, __m256i block1) {
 
 // One Q8_0 block of activations, exactly as QuantizeRowQ8_0Ref: d = amax/127
 // rounded to fp16, q = roundf(x / d) (half away from zero). Returns the
-// quants; *d gets the fp16 scale as fp32, *sum the sum of the quants.
-__m256i QuantizeBlock(const float* x, float* d, int* sum) {
+// quants; *d gets the fp16 scale as fp32.
+__m256i QuantizeBlock(const float* x, float* d) {
   const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
   const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
   const float scale = amax / 127;
@@ -89,34 +87,33 @@ __m256i QuantizeBlock(const float* x, float* d, int* sum) {
   };
   const __m512i q0 = round(_mm512_mul_ps(v0, _mm512_set1_ps(inv)));
   const __m512i q1 = round(_mm512_mul_ps(v1, _mm512_set1_ps(inv)));
-  *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
   return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)),
                                  _mm512_cvtepi32_epi8(q1), 1);
 }
 
-void QuantizeActivation(const float* x, int64_t num_blocks, int offset, PairBytes* q, ActMeta* meta,
+void QuantizeActivation(const float* x, int64_t num_blocks, PairBytes* q, ActMeta* meta,
                         int64_t pairs) {
   for (int64_t p = 0; p < pairs; ++p) {
     __m256i blocks[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     meta[p] = ActMeta{};
     for (int h = 0; h < 2 && 2 * p + h < num_blocks; ++h) {
-      int sum;
-      blocks[h] = QuantizeBlock(x + (2 * p + h) * kQK0, &meta[p].d[h], &sum);
-      meta[p].bias[h] = -offset * sum;
+      blocks[h] = QuantizeBlock(x + (2 * p + h) * kQK0, &meta[p].d[h]);
     }
-    _mm512_store_si512(q[p].q, Interleave(blocks[0], blocks[1]));
+    _mm512_store_si512(q[p].q, _mm512_xor_si512(Interleave(blocks[0], blocks[1]),
+                                                _mm512_set1_epi8(static_cast<char>(0x80))));
   }
 }
 
-// One weight block's quants as unsigned bytes in value order.
-__m256i UnsignedQuants(QuantType type, const uint8_t* block) {
+// One weight block's quants as signed bytes in value order.
+__m256i SignedQuants(QuantType type, const uint8_t* block) {
   if (type == QuantType::kQ4_0) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
     const __m128i low4 = _mm_set1_epi8(0x0F);
-    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
+    const __m256i q =
+        _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
   }
-  return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2)),
-                          _mm256_set1_epi8(static_cast<char>(0x80)));
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
 }
 
 // Packs pairs [p0, p1) of rows [row0, row0 + nrows) into `tile`; rows past
@@ -136,9 +133,15 @@ void PackWeights(QuantType type, const uint8_t* w, int64_t row_bytes, int64_t ro
         uint16_t d;
         std::memcpy(&d, block, sizeof(d));
         tile->d[slot][h] = _cvtsh_ss(d);
-        q[h] = UnsignedQuants(type, block);
+        q[h] = SignedQuants(type, block);
       }
-      _mm512_store_si512(tile->q[slot].q, Interleave(q[0], q[1]));
+      const __m512i w = Interleave(q[0], q[1]);
+      _mm512_store_si512(tile->q[slot].q, w);
+      // -128 * (sum of each lane's 4 weights), by vpdpbusd with 128s.
+      tile->bias[slot] =
+          _mm512_sub_epi32(_mm512_setzero_si512(),
+                           _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                               _mm512_set1_epi8(static_cast<char>(0x80)), w));
     }
   }
 }
@@ -170,19 +173,20 @@ void MicroKernel(const WeightTile& tile, const PairBytes* const* aq, const ActMe
     for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
   }
   for (int64_t p = 0; p < pairs; ++p) {
+    const int64_t slot = p * kTileRows;
     __m512 wd[R];
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) wd[r] = LoadScales(tile.d[p * kTileRows + r]);
+    for (int r = 0; r < R; ++r) wd[r] = LoadScales(tile.d[slot + r]);
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) {
       const __m512i a = _mm512_load_si512(aq[c][p].q);
       const __m512 ad = LoadScales(am[c][p].d);
-      const __m512i bias =
-          _mm512_zextsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(am[c][p].bias)));
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m512i dot =
-            _mm512_dpbusd_epi32(bias, _mm512_load_si512(tile.q[p * kTileRows + r].q), a);
+        // Starting from a load of the bias (not a register copy) keeps the
+        // copy off the vector ALU ports.
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_load_si512(&tile.bias[slot + r]), a,
+                                                _mm512_load_si512(tile.q[slot + r].q));
         acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wd[r], ad), acc[r][c]);
       }
     }
@@ -209,8 +213,7 @@ constexpr std::array<std::array<MicroKernelFn, kTileCols>, kTileRows> TableOfKer
 }
 constexpr auto kMicroKernels = TableOfKernels(std::make_integer_sequence<int, kTileRows>());
 
-Activations QuantizeActivations(const float* x, int64_t batch, int64_t cols, int offset,
-                                ThreadPool* pool) {
+Activations QuantizeActivations(const float* x, int64_t batch, int64_t cols, ThreadPool* pool) {
   const int64_t num_blocks = cols / kQK0;
   Activations act;
   act.pairs = (num_blocks + 1) / 2;
@@ -218,8 +221,8 @@ Activations QuantizeActivations(const float* x, int64_t batch, int64_t cols, int
   act.meta.resize(batch * act.pairs);
   pool->ParallelFor(batch, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
-      QuantizeActivation(x + b * cols, num_blocks, offset, &act.q[b * act.pairs],
-                         &act.meta[b * act.pairs], act.pairs);
+      QuantizeActivation(x + b * cols, num_blocks, &act.q[b * act.pairs], &act.meta[b * act.pairs],
+                         act.pairs);
     }
   });
   return act;
@@ -230,7 +233,7 @@ Activations QuantizeActivations(const float* x, int64_t batch, int64_t cols, int
 void GemmQ8_0Q4_0Avx512(QuantType type, const void* w, int64_t rows, int64_t cols, const float* x,
                         int64_t batch, float* y, ThreadPool* pool) {
   const int64_t num_blocks = cols / kQK0;
-  const Activations act = QuantizeActivations(x, batch, cols, WeightOffset(type), pool);
+  const Activations act = QuantizeActivations(x, batch, cols, pool);
   std::memset(y, 0, sizeof(float) * batch * rows);  // All-zero bits are 0.0f.
   const int64_t row_bytes = static_cast<int64_t>(RowBytes(type, cols));
   const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
