@@ -1,0 +1,342 @@
+// demo: starts a coordinator and a worker on this machine, runs a small GEMM
+// job through them, shows and verifies its results, and stops both.
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cli/child_process.h"
+#include "cli/command.h"
+#include "cli/connection.h"
+#include "cli/format.h"
+#include "cli/job_watch.h"
+#include "cli/results.h"
+#include "common/crypto.h"
+#include "common/status_macros.h"
+#include "yaml-cpp/yaml.h"
+
+namespace gridbench::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+constexpr absl::Duration kConnectTimeout = absl::Seconds(60);
+constexpr absl::Duration kJobTimeout = absl::Minutes(5);
+constexpr absl::Duration kStopGrace = absl::Seconds(20);
+constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+constexpr int kLogTailLines = 20;
+constexpr char kWorkerName[] = "demo-worker";
+
+// Small enough to finish in seconds on two cores.
+constexpr char kDemoJob[] = R"(name: demo-gemm
+labels: {source: gridbench-demo}
+tasks:
+  - name: gemm-256
+    kind: gemm
+    params: {m: 256, n: 256, k: 256, warmup: 1, repetitions: 5}
+    requirements: {backend: blas, device: cpu}
+    timeout: 2m
+  - name: gemm-512
+    kind: gemm
+    params: {m: 512, n: 512, k: 512, warmup: 1, repetitions: 5}
+    requirements: {backend: blas, device: cpu}
+    timeout: 2m
+  - name: gemm-1024
+    kind: gemm
+    params: {m: 1024, n: 1024, k: 1024, warmup: 1, repetitions: 3}
+    requirements: {backend: blas, device: cpu}
+    timeout: 2m
+)";
+
+absl::Status WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+// The file's text without surrounding blanks; "" while it does not exist.
+std::string ReadTrimmed(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+absl::StatusOr<fs::path> MakeDemoDir(const std::string& requested) {
+  std::error_code ec;
+  if (!requested.empty()) {
+    fs::create_directories(requested, ec);
+    if (ec)
+      return absl::InternalError(absl::StrCat("cannot create ", requested, ": ", ec.message()));
+    return fs::absolute(requested);
+  }
+  std::string pattern = (fs::temp_directory_path(ec) / "gridbench-demo-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
+  }
+  return fs::path(pattern);
+}
+
+void LogSettings(YAML::Emitter& e) {
+  e << YAML::Key << "log" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "level"
+    << YAML::Value << "info" << YAML::Key << "format" << YAML::Value << "text" << YAML::EndMap;
+}
+
+class Demo {
+ public:
+  Demo(CommandContext& ctx, fs::path dir) : ctx_(ctx), dir_(std::move(dir)) {}
+
+  absl::Status Run() {
+    GB_RETURN_IF_ERROR(Step("start the coordinator", [&] { return StartCoordinator(); }));
+    GB_RETURN_IF_ERROR(Step("start a worker", [&] { return StartWorker(); }));
+    GB_RETURN_IF_ERROR(Step("run the demo job", [&] { return RunJob(); }));
+    GB_RETURN_IF_ERROR(Step("verify the results", [&] { return Verify(); }));
+    return absl::OkStatus();
+  }
+
+  // Blocks until SIGINT or SIGTERM (which the caller has blocked).
+  void WaitWhileKept() {
+    ctx_.out << "\nThe coordinator and worker keep running (--keep). In another terminal:\n"
+             << "  export GRIDBENCH_COORDINATOR=" << address_
+             << " GRIDBENCH_TOKEN_FILE=" << (dir_ / "coordinator" / "admin.token").string()
+             << "\n  gridbench --insecure jobs\nPress Ctrl-C to stop them.\n";
+    ctx_.out.flush();
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    int signal = 0;
+    sigwait(&signals, &signal);
+  }
+
+  // Stops the worker, then the coordinator; OK when both exit cleanly.
+  absl::Status StopAll() {
+    absl::Status status;
+    for (auto* child : {&worker_, &coordinator_}) {
+      if (*child == nullptr) continue;
+      const std::string name = child == &worker_ ? "worker" : "coordinator";
+      if (absl::Status s = (*child)->Stop(kStopGrace); !s.ok()) {
+        ctx_.err << "the " << name << " did not stop cleanly: " << s.message() << "\n"
+                 << "--- last lines of " << (*child)->log_path() << "\n"
+                 << TailOfFile((*child)->log_path(), kLogTailLines);
+        status.Update(absl::InternalError(absl::StrCat("stopping the ", name, ": ", s.message())));
+      }
+      child->reset();
+    }
+    return status;
+  }
+
+  void PrintWhereThingsAre() {
+    ctx_.out << "\nEverything is kept in " << dir_.string() << ":\n"
+             << "  database         " << (dir_ / "coordinator" / "gridbench.db").string() << "\n"
+             << "  coordinator log  " << (dir_ / "coordinator.log").string() << "\n"
+             << "  worker log       " << (dir_ / "worker.log").string() << "\n"
+             << "  job file         " << (dir_ / "demo-job.yaml").string() << "\n";
+  }
+
+ private:
+  // Runs one step; on failure names it and shows the end of the log of the
+  // process the step was about.
+  absl::Status Step(const std::string& what, const std::function<absl::Status()>& fn) {
+    ctx_.out << "==> " << what << "\n";
+    ctx_.out.flush();
+    absl::Status status = fn();
+    if (status.ok()) return status;
+    const std::string log = (dir_ / (log_of_step_ + ".log")).string();
+    ctx_.err << "demo step '" << what << "' failed; last lines of " << log << ":\n"
+             << TailOfFile(log, kLogTailLines);
+    return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+  }
+
+  // Calls `ready` every kPollInterval until it returns true, an error, or
+  // `timeout` passes; fails early when `child` ends.
+  absl::Status PollUntil(absl::Duration timeout, ChildProcess& child, const std::string& what,
+                         const std::function<absl::StatusOr<bool>()>& ready) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (true) {
+      GB_ASSIGN_OR_RETURN(bool done, ready());
+      if (done) return absl::OkStatus();
+      if (auto ended = child.Ended()) {
+        return absl::InternalError(absl::StrCat(fs::path(child.log_path()).stem().string(), " ",
+                                                *ended, " while waiting for ", what));
+      }
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("gave up after ", absl::FormatDuration(timeout), " waiting for ", what));
+      }
+      absl::SleepFor(kPollInterval);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(const std::string& program,
+                                                       const fs::path& config) {
+    const fs::path binary = fs::path(ctx_.self_executable).parent_path() / program;
+    if (::access(binary.c_str(), X_OK) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          program, " not found beside gridbench (looked for ", binary.string(), "); build it"));
+    }
+    return ChildProcess::Start(binary.string(), {"--config", config.string()},
+                               (dir_ / (log_of_step_ + ".log")).string());
+  }
+
+  absl::Status StartCoordinator() {
+    log_of_step_ = "coordinator";
+    const fs::path data = dir_ / "coordinator";
+    std::error_code ec;
+    fs::create_directories(data, ec);
+    fs::remove(data / "coordinator.addr", ec);  // Left by an earlier demo in the same --dir.
+    YAML::Emitter e;
+    e << YAML::BeginMap << YAML::Key << "listen" << YAML::Value << "127.0.0.1:0" << YAML::Key
+      << "data_dir" << YAML::Value << data.string() << YAML::Key << "insecure" << YAML::Value
+      << true << YAML::Key << "heartbeat_interval_seconds" << YAML::Value << 1 << YAML::Key
+      << "lease_timeout_seconds" << YAML::Value << 10 << YAML::Key << "reconnect_grace_seconds"
+      << YAML::Value << 10;
+    LogSettings(e);
+    e << YAML::EndMap;
+    GB_RETURN_IF_ERROR(WriteFile(dir_ / "coordinator.yaml", std::string(e.c_str()) + "\n"));
+    GB_ASSIGN_OR_RETURN(coordinator_, Launch("gridbench-coordinator", dir_ / "coordinator.yaml"));
+    std::string token;
+    GB_RETURN_IF_ERROR(PollUntil(kStartTimeout, *coordinator_, "coordinator.addr and admin.token",
+                                 [&]() -> absl::StatusOr<bool> {
+                                   address_ = ReadTrimmed(data / "coordinator.addr");
+                                   token = ReadTrimmed(data / "admin.token");
+                                   return !address_.empty() && !token.empty();
+                                 }));
+    ctx_.out << "    listening on " << address_ << " (pid " << coordinator_->pid() << ")\n";
+    GlobalOptions global;
+    global.coordinator = address_;
+    global.token = token;
+    global.insecure = true;
+    GB_ASSIGN_OR_RETURN(Connection conn, Connection::Open(global));
+    conn_ = std::make_unique<Connection>(std::move(conn));
+    return absl::OkStatus();
+  }
+
+  absl::Status StartWorker() {
+    log_of_step_ = "worker";
+    gridbench::v1::CreateTokenRequest request;
+    request.set_role(gridbench::v1::ROLE_WORKER);
+    request.set_one_time(true);
+    request.set_ttl_seconds(absl::ToDoubleSeconds(kConnectTimeout) * 10);
+    request.set_description("gridbench demo worker");
+    GB_ASSIGN_OR_RETURN(auto join, conn_->Call(&Connection::Stub::CreateToken, request));
+    YAML::Emitter e;
+    e << YAML::BeginMap << YAML::Key << "coordinator" << YAML::Value << address_ << YAML::Key
+      << "name" << YAML::Value << kWorkerName << YAML::Key << "state_dir" << YAML::Value
+      << (dir_ / "worker").string() << YAML::Key << "join_token" << YAML::Value << join.token()
+      << YAML::Key << "insecure" << YAML::Value << true;
+    LogSettings(e);
+    e << YAML::EndMap;
+    GB_RETURN_IF_ERROR(WriteFile(dir_ / "worker.yaml", std::string(e.c_str()) + "\n"));
+    GB_ASSIGN_OR_RETURN(worker_, Launch("gridbench-worker", dir_ / "worker.yaml"));
+    GB_RETURN_IF_ERROR(PollUntil(kConnectTimeout, *worker_, "the worker to connect",
+                                 [&]() -> absl::StatusOr<bool> { return WorkerConnected(); }));
+    ctx_.out << "    " << kWorkerName << " connected (pid " << worker_->pid() << ")\n";
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> WorkerConnected() {
+    GB_ASSIGN_OR_RETURN(auto reply, conn_->Call(&Connection::Stub::ListWorkers,
+                                                gridbench::v1::ListWorkersRequest()));
+    for (const auto& w : reply.workers()) {
+      if (w.name() == kWorkerName && w.state() == gridbench::v1::WORKER_STATE_CONNECTED)
+        return true;
+    }
+    return false;
+  }
+
+  absl::Status RunJob() {
+    GB_RETURN_IF_ERROR(WriteFile(dir_ / "demo-job.yaml", kDemoJob));
+    gridbench::v1::SubmitJobRequest request;
+    request.set_job_yaml(kDemoJob);
+    request.set_job_file_name("demo-job.yaml");
+    GB_ASSIGN_OR_RETURN(auto submitted, conn_->Call(&Connection::Stub::SubmitJob, request));
+    job_id_ = submitted.job_id();
+    ctx_.out << "    job " << job_id_ << "\n";
+    GB_ASSIGN_OR_RETURN(gridbench::v1::JobState state,
+                        FollowJob(*conn_, job_id_, ctx_.out, ctx_.out_is_terminal, kJobTimeout));
+    if (state != gridbench::v1::JOB_STATE_SUCCEEDED) {
+      return absl::AbortedError(absl::StrCat("job ", job_id_, " ended ", StateName(state),
+                                             "; see 'gridbench job ", job_id_, "'"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Verify() {
+    GB_ASSIGN_OR_RETURN(JobResults results, FetchJobResults(*conn_, job_id_));
+    ctx_.out << "\n";
+    PrintResults(results, ResultFormat::kTable, ctx_.out);
+    const VerifyReport report = VerifyResults(results, ctx_.err);
+    if (report.checked == 0 || report.failed > 0) {
+      return absl::DataLossError(
+          absl::StrCat(report.failed, " of ", report.checked, " result signatures did not verify"));
+    }
+    ctx_.out << "\nall " << report.checked << " result signatures verify\n";
+    return absl::OkStatus();
+  }
+
+  CommandContext& ctx_;
+  const fs::path dir_;
+  std::string log_of_step_ = "coordinator";  // "coordinator" or "worker".
+  std::string address_;
+  std::string job_id_;
+  std::unique_ptr<Connection> conn_;
+  // Declared last: destroyed first, so the children are stopped on every path.
+  std::unique_ptr<ChildProcess> coordinator_;
+  std::unique_ptr<ChildProcess> worker_;
+};
+
+absl::StatusOr<ExitCode> RunDemo(CommandContext& ctx) {
+  const bool keep = ctx.args.Has("keep");
+  if (keep) {
+    // Blocked before any gRPC thread starts, so every thread inherits the
+    // mask and WaitWhileKept's sigwait is the one place they arrive.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
+  GB_RETURN_IF_ERROR(InitCrypto());
+  GB_ASSIGN_OR_RETURN(fs::path dir, MakeDemoDir(ctx.args.Value("dir")));
+  ctx.out << "demo directory " << dir.string() << "\n";
+  Demo demo(ctx, dir);
+  absl::Status status = demo.Run();
+  if (status.ok() && keep) demo.WaitWhileKept();
+  ctx.out << "==> stop the worker and the coordinator\n";
+  status.Update(demo.StopAll());
+  demo.PrintWhereThingsAre();
+  if (!status.ok()) return status;
+  return ExitCode::kOk;
+}
+
+}  // namespace
+
+std::vector<Command> DemoCommands() {
+  return {{"demo",
+           "",
+           "Run a coordinator and a worker here and put a small job through them",
+           "Starts gridbench-coordinator and gridbench-worker from the directory gridbench\n"
+           "is in, submits a three-task GEMM job, follows it, prints and verifies its\n"
+           "results, then stops both processes and prints where the database and logs are.",
+           {{"dir", "DIR", "Work in DIR (default: a new /tmp/gridbench-demo-XXXXXX)", {}},
+            {"keep", "", "Keep the coordinator and worker running until Ctrl-C", {}}},
+           0,
+           0,
+           RunDemo}};
+}
+
+}  // namespace gridbench::cli
