@@ -91,10 +91,12 @@ void AppendTail(std::string& tail, std::string_view data) {
   if (tail.size() > kStderrTailBytes) tail.erase(0, tail.size() - kStderrTailBytes);
 }
 
-// Reads what is available from a non-blocking fd. Returns false at EOF or error.
+// Reads what is available from a non-blocking fd, at most 1 MiB per call so
+// a child that writes without pause cannot keep Wait() from checking its
+// deadline. Returns false at EOF or error.
 bool ReadAvailable(int fd, std::string& out) {
   char buf[65536];
-  while (true) {
+  for (int reads = 0; reads < 16; ++reads) {
     const ssize_t n = read(fd, buf, sizeof(buf));
     if (n > 0) {
       out.append(buf, static_cast<size_t>(n));
@@ -103,6 +105,7 @@ bool ReadAvailable(int fd, std::string& out) {
     if (n < 0 && errno == EINTR) continue;
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
+  return true;
 }
 
 }  // namespace
@@ -195,6 +198,7 @@ absl::StatusOr<ChildExit> ChildProcess::Wait(absl::Time deadline,
   ChildExit out;
   FrameDecoder decoder;
   bool frames_open = true, output_open = true, exited = false, killed = false;
+  // Returns whether anything was read.
   auto drain = [&]() {
     std::string bytes;
     if (frames_open) frames_open = ReadAvailable(frames_fd_, bytes);
@@ -208,6 +212,7 @@ absl::StatusOr<ChildExit> ChildProcess::Wait(absl::Time deadline,
     std::string text;
     if (output_open) output_open = ReadAvailable(output_fd_, text);
     AppendTail(out.stderr_tail, text);
+    return !bytes.empty() || !text.empty();
   };
   while (!exited) {
     pollfd fds[4] = {{pidfd_, POLLIN, 0},
@@ -235,7 +240,9 @@ absl::StatusOr<ChildExit> ChildProcess::Wait(absl::Time deadline,
     }
     exited = (fds[0].revents & POLLIN) != 0;
   }
-  drain();  // What the child wrote just before it exited.
+  while (drain()) {
+    // What the child wrote just before it exited.
+  }
   if (decoder.HasPartialFrame() && out.frame_error.empty() && !killed) {
     out.frame_error = "the frame stream ended in the middle of a frame";
   }

@@ -173,6 +173,15 @@ TEST(TaskRunTest, TimeoutKillsTheChild) {
   EXPECT_TRUE(f.retryable());
 }
 
+TEST(TaskRunTest, TimeoutHoldsForAChildThatNeverStopsWriting) {
+  gridbench::v1::Assignment a = GemmAssignment(8, 8, 8);
+  a.mutable_spec()->set_timeout_seconds(0.5);
+  TaskRun run(Shell("exec yes flood"), a);
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  EXPECT_THAT(f.reason(), HasSubstr("timed out after 0.5s"));
+  EXPECT_THAT(f.stderr_tail(), HasSubstr("flood\n"));
+}
+
 TEST(TaskRunTest, CancelKillsTheRunningChild) {
   // The child sends one (empty) progress frame, then hangs; the test cancels
   // when that frame arrives, so the child is known to be running.
