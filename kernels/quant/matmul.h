@@ -51,9 +51,11 @@ absl::StatusOr<Isa> MatmulIsa(QuantType type, int64_t batch, Isa requested);
 absl::Status QuantizedGemv(const QuantMatrix& w, const float* x, float* y, ThreadPool* pool,
                            Isa isa = BestIsa());
 
-// GEMM; the weights are streamed from memory a few times in all, however
-// large the batch (matmul.cc). Errors as QuantizedGemv, and INVALID_ARGUMENT
-// for batch < 1.
+// GEMM. Q8_0 and Q4_0 weights at avx512_vnni use a blocked, compute-bound
+// kernel that reads the weights from memory once per 128 activation rows
+// (x86/gemm_avx512.cc); other cases run the dot products over blocks of 16
+// activation rows, reading the weights once per block. Errors as
+// QuantizedGemv, and INVALID_ARGUMENT for batch < 1.
 absl::Status QuantizedGemm(const QuantMatrix& w, const float* x, int64_t batch, float* y,
                            ThreadPool* pool, Isa isa = BestIsa());
 
