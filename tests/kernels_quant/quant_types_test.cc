@@ -1,5 +1,7 @@
 #include "kernels/quant/quant_types.h"
 
+#include "kernels/quant/isa.h"
+
 #include "gtest/gtest.h"
 
 namespace gridbench::kernels::quant {
@@ -47,6 +49,19 @@ TEST(QuantTypes, RowLengthMustBeWholeBlocks) {
   EXPECT_NE(bad.message().find("Q4_K"), std::string::npos) << bad;
   EXPECT_EQ(CheckRowLength(QuantType::kQ8_0, 0).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RowBytes(QuantType::kQ6_K, 512), 420u);
+}
+
+TEST(Isa, NamesRoundTripAndSupportIsOrdered) {
+  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512Vnni}) {
+    EXPECT_EQ(*IsaFromName(IsaName(isa)), isa);
+  }
+  EXPECT_EQ(IsaName(Isa::kAvx512Vnni), "avx512_vnni");
+  EXPECT_EQ(IsaFromName("avx512").status().code(), absl::StatusCode::kInvalidArgument);
+  const std::vector<Isa> supported = SupportedIsas();
+  ASSERT_FALSE(supported.empty());
+  EXPECT_EQ(supported.front(), Isa::kRef);
+  EXPECT_EQ(supported.back(), BestIsa());
+  EXPECT_TRUE(CheckIsaSupported(BestIsa()).ok());
 }
 
 }  // namespace
