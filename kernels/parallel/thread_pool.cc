@@ -17,9 +17,10 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 
 ThreadPool::~ThreadPool() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  work_ready_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -31,30 +32,23 @@ void ThreadPool::RunChunks(Job& job) {
   }
 }
 
-bool ThreadPool::NewJobOrStopping(WaitState* state) {
-  state->pool->mu_.AssertHeld();
-  return state->pool->stopping_ || state->pool->generation_ != state->seen;
-}
-
-bool ThreadPool::NoBusyWorkers() const {
-  mu_.AssertHeld();
-  return busy_workers_ == 0;
-}
-
 void ThreadPool::WorkerLoop() {
   current_pool = this;
-  WaitState state{this, 0};
+  uint64_t seen = 0;  // The generation this worker last ran.
   for (;;) {
     Job* job;
     {
-      absl::MutexLock lock(&mu_, absl::Condition(&NewJobOrStopping, &state));
+      std::unique_lock<std::mutex> lock(mu_);
+      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
       if (stopping_) return;
-      state.seen = generation_;
+      seen = generation_;
       job = job_;
     }
     RunChunks(*job);
-    absl::MutexLock lock(&mu_);
-    --busy_workers_;
+    // Notify under the lock: once the caller sees 0 it may return and destroy
+    // the pool, so this thread must not touch work_done_ after unlocking.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--busy_workers_ == 0) work_done_.notify_one();
   }
 }
 
@@ -71,20 +65,22 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
   job.fn = &fn;
   job.n = n;
   job.chunk = std::max<int64_t>({1, min_chunk, n / (4 * num_threads_)});
-  absl::MutexLock call_lock(&call_mu_);
+  std::lock_guard<std::mutex> call_lock(call_mu_);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     job_ = &job;
     ++generation_;
     busy_workers_ = static_cast<int>(workers_.size());
   }
+  work_ready_.notify_all();
   // While the caller runs chunks it counts as a pool thread, so a nested call
   // from fn runs inline instead of waiting for call_mu_, which it holds.
   const ThreadPool* outer = current_pool;
   current_pool = this;
   RunChunks(job);
   current_pool = outer;
-  absl::MutexLock lock(&mu_, absl::Condition(this, &ThreadPool::NoBusyWorkers));
+  std::unique_lock<std::mutex> lock(mu_);
+  work_done_.wait(lock, [&] { return busy_workers_ == 0; });
   job_ = nullptr;
 }
 

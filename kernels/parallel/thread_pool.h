@@ -13,13 +13,12 @@
 #define GRIDBENCH_KERNELS_PARALLEL_THREAD_POOL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace gridbench::kernels {
 
@@ -54,12 +53,6 @@ class ThreadPool {
     std::atomic<int64_t> next{0};
   };
 
-  struct WaitState {
-    ThreadPool* pool;
-    uint64_t seen;  // The generation this worker last ran.
-  };
-  static bool NewJobOrStopping(WaitState* state);
-  bool NoBusyWorkers() const;
   void WorkerLoop();
   // Takes chunks of `job` until none are left.
   static void RunChunks(Job& job);
@@ -70,13 +63,18 @@ class ThreadPool {
 
   // Held for the whole of a ParallelFor, so calls from different threads
   // take turns.
-  absl::Mutex call_mu_;
+  std::mutex call_mu_;
 
-  mutable absl::Mutex mu_;
-  Job* job_ ABSL_GUARDED_BY(mu_) = nullptr;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // Bumped per job.
-  int busy_workers_ ABSL_GUARDED_BY(mu_) = 0;     // Still inside the job.
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex so ThreadSanitizer sees the
+  // synchronisation (the system abseil is not built with TSan annotations).
+  std::mutex mu_;
+  std::condition_variable work_ready_;  // generation_ bumped or stopping_ set.
+  std::condition_variable work_done_;   // busy_workers_ reached 0.
+  // Protected by mu_:
+  Job* job_ = nullptr;
+  uint64_t generation_ = 0;  // Bumped per job.
+  int busy_workers_ = 0;     // Workers still inside the current job.
+  bool stopping_ = false;
 };
 
 }  // namespace gridbench::kernels
