@@ -1,8 +1,10 @@
 // AVX-512 + AVX512_VNNI kernels (compiled with -mavx512f -mavx512bw
 // -mavx512vl -mavx512dq -mavx512vnni -mavx2 -mfma -mf16c). Q8_0 and Q4_0 take
-// two blocks per zmm register; the K-quant dot products are the shared x86
-// ones with vpdpbusd doing the u8 x s8 multiply-add. The F32/F16 dot products
+// two blocks per zmm register, Q4_K two sub-blocks; Q6_K is the shared x86
+// dot product with vpdpbusd doing the u8 x s8 multiply-add. The F32/F16 dot products
 // and conversions are memory-bound, so the AVX2 ones serve this level too.
+#include <cstring>
+
 #include "kernels/quant/kernel_table.h"
 #include "kernels/quant/x86/dot_x86.h"
 #include "kernels/quant/x86/gemm_avx512.h"
@@ -103,6 +105,63 @@ float DotQ4_0(int64_t n, const void* w, const void* a) {
       [&](int64_t b) { return Kernels::DotQ4_0(kQK0, x + b, y + b); });
 }
 
+// The 8 six-bit scales (bytes 0-7 of the result) and mins (bytes 8-15) of a
+// Q4_K block, unpacked with 32-bit word operations (layout in
+// UnpackQ4KScaleMin): words w0, w1 hold the low 6 bits of sub-blocks 0-3's
+// scales and mins, w2 the low 4 bits of sub-blocks 4-7's, and the top 2 bits
+// of w0 / w1 bytes their high bits.
+__m128i UnpackQ4KScalesMins(const uint8_t* scales) {
+  uint32_t w[3];
+  std::memcpy(w, scales, sizeof(w));
+  constexpr uint32_t kLow6 = 0x3F3F3F3F, kLow4 = 0x0F0F0F0F, kLow2 = 0x03030303;
+  const uint32_t sc_lo = w[0] & kLow6, m_lo = w[1] & kLow6;
+  const uint32_t sc_hi = (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4);
+  const uint32_t m_hi = ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4);
+  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(m_lo),
+                        static_cast<int>(m_hi));
+}
+
+// Q4_K x Q8_K: per pair of 32-value sub-blocks one vpdpbusd (lanes 0-7 the
+// first, 8-15 the second), scaled by d * sc_j in float; the mins term goes
+// through the activations' 16-value sums.
+float DotQ4_K(int64_t n, const void* w, const void* a) {
+  const BlockQ4_K* x = static_cast<const BlockQ4_K*>(w);
+  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  __m512i pick[4];  // pick[k]: lanes 0-7 <- element 2k, lanes 8-15 <- 2k + 1.
+  for (int k = 0; k < 4; ++k) {
+    pick[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * k)),
+                                 _mm256_set1_epi32(2 * k + 1), 1);
+  }
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m256 mins = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kQKK; ++b) {
+    const float d = _cvtsh_ss(x[b].d) * y[b].d;
+    const float dmin = _cvtsh_ss(x[b].dmin) * y[b].d;
+    const __m128i sm = UnpackQ4KScalesMins(x[b].scales);
+    const __m512 scales = _mm512_castps256_ps512(
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm)), _mm256_set1_ps(d)));
+    // sum_j m_j * (bsums[2j] + bsums[2j+1]), kept as 8 lanes.
+    const __m256i pair_sums = _mm256_madd_epi16(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].bsums)), _mm256_set1_epi16(1));
+    const __m256i m = _mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8));
+    mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(m, pair_sums)),
+                           _mm256_set1_ps(dmin), mins);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * k));
+      const __m512i nibbles =
+          _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(q, low4)),
+                             _mm256_and_si256(_mm256_srli_epi16(q, 4), low4), 1);
+      const __m512i act = _mm512_loadu_si512(y[b].qs + 64 * k);
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibbles, act);
+      __m512& acc = (k & 1) ? acc1 : acc0;
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_permutexvar_ps(pick[k], scales), acc);
+    }
+  }
+  return ReduceAdd(_mm512_add_ps(acc0, acc1)) - Kernels::Hsum(mins);
+}
+
 }  // namespace
 
 const KernelTable& Avx512VnniKernelTable() {
@@ -110,7 +169,7 @@ const KernelTable& Avx512VnniKernelTable() {
       .isa = Isa::kAvx512Vnni,
       .dot_q8_0 = DotQ8_0,
       .dot_q4_0 = DotQ4_0,
-      .dot_q4_K = Kernels::DotQ4_K,
+      .dot_q4_K = DotQ4_K,
       .dot_q6_K = Kernels::DotQ6_K,
       .gemm_q8_0_q4_0 = x86::GemmQ8_0Q4_0Avx512,
   };
