@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/kernels_cpu/machine_load.h"
 #include "benchmark/benchmark.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/peak_probe.h"
@@ -172,6 +173,7 @@ int Main(int argc, char** argv) {
                  info.corename.c_str(), RecommendedOpenBlasCoretype(DetectCpuFeatures()).c_str());
     return 2;
   }
+  WarnIfMachineBusy("bench_blas");
   const int threads = std::min(2, info.max_threads);
   const absl::StatusOr<PeakProbeResult> peak = BestFmaPeak(threads);
   if (!peak.ok()) {

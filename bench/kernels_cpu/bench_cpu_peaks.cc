@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "bench/kernels_cpu/machine_load.h"
 #include "kernels/cpu/peak_probe.h"
 
 namespace gridbench::kernels {
@@ -33,6 +34,7 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
+  WarnIfMachineBusy("bench_cpu_peaks");
   const CpuFeatures& cpu = DetectCpuFeatures();
   const int64_t triad_elements = DefaultTriadArrayElements();
   std::printf("CPU: %s (%s)\nfeatures: %s\nCPUs usable: %d\n", cpu.brand.c_str(),
