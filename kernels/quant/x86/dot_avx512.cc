@@ -1,8 +1,9 @@
 // AVX-512 + AVX512_VNNI kernels (compiled with -mavx512f -mavx512bw
 // -mavx512vl -mavx512dq -mavx512vnni -mavx2 -mfma -mf16c). Q8_0 and Q4_0 take
-// two blocks per zmm register, Q4_K two sub-blocks; Q6_K is the shared x86
-// dot product with vpdpbusd doing the u8 x s8 multiply-add. The F32/F16 dot products
-// and conversions are memory-bound, so the AVX2 ones serve this level too.
+// two blocks per zmm register, Q4_K two sub-blocks and Q6_K four; an odd last
+// Q8_0/Q4_0 block goes through the shared x86 code (dot_x86.h) with vpdpbusd
+// as its u8 x s8 multiply-add. The F32/F16 dot products and conversions are
+// memory-bound, so the AVX2 ones serve this level too.
 #include <cstring>
 
 #include "kernels/quant/kernel_table.h"
@@ -180,6 +181,56 @@ float DotQ4_K(int64_t n, const void* w, const void* a) {
   return ReduceAdd(_mm512_add_ps(acc0, acc1)) - Kernels::Hsum(mins);
 }
 
+// Q6_K x Q8_K: each 128-value half gives two zmm registers of 6-bit quants
+// (values 0-63 and 64-127 of the half), one vpdpbusd each, so every 4 int32
+// lanes are one 16-value sub-block scaled by d * scales[j]. The quants'
+// -32 offset is applied once per block through the activations' 16-value sums.
+float DotQ6_K(int64_t n, const void* w, const void* a) {
+  const BlockQ6_K* x = static_cast<const BlockQ6_K*>(w);
+  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
+  const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+  // Per 256-bit half, the shift that brings qh's 2 bits for that group to
+  // bits 4-5: values 0-31 need qh << 4, 32-63 qh << 2, 64-95 qh, 96-127 qh >> 2.
+  const __m512i shl_01 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+  const __m512i shr_23 = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+  __m512i pick[4];  // pick[i]: lane l <- scale 4 * i + l / 4.
+  for (int i = 0; i < 4; ++i) {
+    alignas(64) int32_t idx[16];
+    for (int l = 0; l < 16; ++l) idx[l] = 4 * i + l / 4;
+    pick[i] = _mm512_load_si512(idx);
+  }
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), offset = _mm512_setzero_ps();
+  for (int64_t b = 0; b < n / kQKK; ++b) {
+    const float d = _cvtsh_ss(x[b].d) * y[b].d;
+    const __m512i sc =
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[b].scales)));
+    const __m512 scales = _mm512_mul_ps(_mm512_cvtepi32_ps(sc), _mm512_set1_ps(d));
+    const __m512i bsums =
+        _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].bsums)));
+    offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(sc, bsums)),
+                             _mm512_set1_ps(32 * d), offset);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = _mm512_loadu_si512(x[b].ql + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qh + 32 * h)));
+      const __m512i q01 = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                          _mm512_and_si512(_mm512_sllv_epi16(qh, shl_01), bits45));
+      const __m512i q23 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                          _mm512_and_si512(_mm512_srlv_epi16(qh, shr_23), bits45));
+      const __m512i dot01 =
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), q01, _mm512_loadu_si512(y[b].qs + 128 * h));
+      const __m512i dot23 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q23,
+                                                _mm512_loadu_si512(y[b].qs + 128 * h + 64));
+      acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot01), _mm512_permutexvar_ps(pick[2 * h], scales),
+                             acc0);
+      acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot23),
+                             _mm512_permutexvar_ps(pick[2 * h + 1], scales), acc1);
+    }
+  }
+  return ReduceAdd(_mm512_sub_ps(_mm512_add_ps(acc0, acc1), offset));
+}
+
 }  // namespace
 
 const KernelTable& Avx512VnniKernelTable() {
@@ -188,7 +239,7 @@ const KernelTable& Avx512VnniKernelTable() {
       .dot_q8_0 = DotQ8_0,
       .dot_q4_0 = DotQ4_0,
       .dot_q4_K = DotQ4_K,
-      .dot_q6_K = Kernels::DotQ6_K,
+      .dot_q6_K = DotQ6_K,
       .gemm_q8_0_q4_0 = x86::GemmQ8_0Q4_0Avx512,
   };
   return table;
