@@ -1,6 +1,7 @@
 #include "cli/job_watch.h"
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,11 +14,29 @@ namespace {
 using gridbench::v1::JobState;
 using gridbench::v1::TaskEvent;
 
+bool IsFinalTaskState(gridbench::v1::TaskState state) {
+  return state == gridbench::v1::TASK_STATE_SUCCEEDED ||
+         state == gridbench::v1::TASK_STATE_FAILED || state == gridbench::v1::TASK_STATE_CANCELLED;
+}
+
 // The latest event of each task, in the order tasks first appeared.
 class TaskBoard {
  public:
+  // `job`'s tasks must all reach a final state before AllFinal() holds.
+  explicit TaskBoard(const gridbench::v1::Job& job) {
+    for (const auto& task : job.tasks()) unfinished_.insert(task.task_id());
+  }
+
+  // True once every task of the job, and every task seen since, is final.
+  bool AllFinal() const { return unfinished_.empty(); }
+
   // Records `event`; true when the task's state changed (or it is new).
   bool Update(const TaskEvent& event) {
+    if (IsFinalTaskState(event.state())) {
+      unfinished_.erase(event.task_id());
+    } else {
+      unfinished_.insert(event.task_id());
+    }
     auto [it, inserted] = index_.emplace(event.task_id(), latest_.size());
     if (inserted) {
       latest_.push_back(event);
@@ -46,6 +65,7 @@ class TaskBoard {
   }
 
  private:
+  std::set<std::string> unfinished_;
   std::map<std::string, size_t> index_;
   std::vector<TaskEvent> latest_;
   size_t drawn_lines_ = 0;
@@ -68,16 +88,22 @@ bool IsFinalJobState(JobState state) {
 
 absl::StatusOr<JobState> FollowJob(Connection& conn, const std::string& job_id, std::ostream& out,
                                    bool redraw, absl::Duration limit) {
+  gridbench::v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  GB_ASSIGN_OR_RETURN(gridbench::v1::Job job, conn.Call(&Connection::Stub::GetJob, get));
   grpc::ClientContext context;
   conn.Prepare(context, /*with_deadline=*/false);
-  if (limit != absl::InfiniteDuration())
+  if (limit != absl::InfiniteDuration()) {
     context.set_deadline(absl::ToChronoTime(absl::Now() + limit));
+  }
   gridbench::v1::WatchJobRequest request;
   request.set_job_id(job_id);
   auto reader = conn.stub().WatchJob(&context, request);
-  TaskBoard board;
+  TaskBoard board(job);
   TaskEvent event;
-  while (reader->Read(&event)) {
+  // A job is final once all its tasks are: stop then rather than rely on
+  // the server closing the stream promptly.
+  while (!board.AllFinal() && reader->Read(&event)) {
     const bool changed = board.Update(event);
     if (redraw) {
       board.Redraw(out, event.job_state());
@@ -85,10 +111,11 @@ absl::StatusOr<JobState> FollowJob(Connection& conn, const std::string& job_id, 
       PrintEventLine(out, event);
     }
   }
-  GB_RETURN_IF_ERROR(FromGrpcStatus(reader->Finish()));
-  gridbench::v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  GB_ASSIGN_OR_RETURN(gridbench::v1::Job job, conn.Call(&Connection::Stub::GetJob, get));
+  const bool all_final = board.AllFinal();
+  if (all_final) context.TryCancel();
+  const absl::Status finished = FromGrpcStatus(reader->Finish());
+  if (!all_final) GB_RETURN_IF_ERROR(finished);
+  GB_ASSIGN_OR_RETURN(job, conn.Call(&Connection::Stub::GetJob, get));
   if (!IsFinalJobState(job.state())) {
     return absl::UnavailableError(absl::StrCat("the watch stream of job ", job_id,
                                                " ended while the job is ", StateName(job.state())));
