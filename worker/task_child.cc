@@ -1,7 +1,9 @@
 #include "worker/task_child.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,6 +19,17 @@ namespace gridbench::worker {
 namespace {
 
 constexpr int kFramesFd = 3;
+// Names the agent's pid in a child's environment (see DieWithAgent).
+constexpr char kAgentPidEnv[] = "GRIDBENCH_AGENT_PID";
+
+// A child runs in its own process group, so a SIGKILLed agent would leave it
+// running, unsupervised and past its timeout. Ask the kernel to kill it when
+// its parent goes, and exit now if that already happened.
+void DieWithAgent() {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  const char* agent = std::getenv(kAgentPidEnv);
+  if (agent != nullptr && std::to_string(getppid()) != agent) std::_Exit(1);
+}
 
 class FrameProgressReporter final : public ProgressReporter {
  public:
@@ -56,6 +69,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> RunAssignment(const std::string& in
 ChildCommand TaskChildCommand(const std::string& executable, std::string_view mode) {
   ChildCommand command;
   command.argv = {executable, std::string(mode)};
+  command.set_env[kAgentPidEnv] = std::to_string(getpid());
   const char* operator_choice = std::getenv("OPENBLAS_CORETYPE");
   if (operator_choice == nullptr || operator_choice[0] == '\0') {
     const std::string recommended =
@@ -66,6 +80,7 @@ ChildCommand TaskChildCommand(const std::string& executable, std::string_view mo
 }
 
 int RunTaskChildMain() {
+  DieWithAgent();
   absl::StatusOr<std::string> input = ReadWholeFile("/dev/stdin");
   if (!input.ok()) return WriteFailure(input.status());
   absl::StatusOr<gridbench::v1::ResultPayload> result = RunAssignment(*input);
@@ -74,6 +89,7 @@ int RunTaskChildMain() {
 }
 
 int RunProbeHardwareChildMain() {
+  DieWithAgent();
   const kernels::OpenBlasInfo info = kernels::GetOpenBlasInfo();
   gridbench::v1::HardwareProfile openblas;
   openblas.set_openblas_version(info.version);

@@ -25,7 +25,9 @@ inline constexpr char kProbeHardwareFlag[] = "--probe-hardware";
 // 0.3.21 falls back to slow generic kernels on CPUs newer than it knows
 // unless OPENBLAS_CORETYPE is set before the process starts, so the command
 // sets it to kernels::RecommendedOpenBlasCoretype() unless the operator
-// already set OPENBLAS_CORETYPE for the agent (their choice wins).
+// already set OPENBLAS_CORETYPE for the agent (their choice wins). It also
+// passes this process's pid (GRIDBENCH_AGENT_PID) so that the child can ask
+// to be killed when the agent dies instead of running on unsupervised.
 ChildCommand TaskChildCommand(const std::string& executable, std::string_view mode);
 
 // The bodies of the two modes; each returns the process exit code: 0 when it
