@@ -9,12 +9,17 @@
 
 namespace gridbench::kernels::quant {
 
+float InverseScale(float d) {
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  return std::isfinite(id) ? id : 0.0f;
+}
+
 void QuantizeRowQ8_0Ref(const float* x, BlockQ8_0* y, int64_t n) {
   for (int64_t b = 0; b < n / kQK0; ++b, x += kQK0) {
     float amax = 0.0f;
     for (int j = 0; j < kQK0; ++j) amax = std::max(amax, std::fabs(x[j]));
     const float d = amax / 127;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float id = InverseScale(d);
     y[b].d = Fp32ToFp16(d);
     for (int j = 0; j < kQK0; ++j) y[b].qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
   }
@@ -40,7 +45,7 @@ void QuantizeRowQ4_0Ref(const float* x, BlockQ4_0* y, int64_t n) {
       }
     }
     const float d = max / -8;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float id = InverseScale(d);
     y[b].d = Fp32ToFp16(d);
     for (int j = 0; j < kQK0 / 2; ++j) {
       // Truncation after adding 8.5 rounds half up; the scaled value can be

@@ -18,6 +18,11 @@
 
 namespace gridbench::kernels::quant {
 
+// 1 / d as ggml's Q8_0 and Q4_0 quantizers use it (0 for d = 0), except that
+// a d so small (|d| < 2^-128) that 1 / d overflows also gives 0: such a block
+// quantizes to zeros instead of converting infinities to int8.
+float InverseScale(float d);
+
 // Q8_0: d = max|x| / 127, q = round-half-away(x / d).
 void QuantizeRowQ8_0Ref(const float* x, BlockQ8_0* y, int64_t n);
 void DequantizeRowQ8_0(const BlockQ8_0* x, float* y, int64_t n);

@@ -1,8 +1,7 @@
 #include "kernels/quant/quant_types.h"
 
-#include "kernels/quant/isa.h"
-
 #include "gtest/gtest.h"
+#include "kernels/quant/isa.h"
 
 namespace gridbench::kernels::quant {
 namespace {

@@ -194,6 +194,19 @@ TEST(RoundTrip, ZerosStayZero) {
   }
 }
 
+// Finite but tiny inputs (1 / d overflows) quantize to zeros, not to
+// whatever an infinity converts to.
+TEST(RoundTrip, SubnormalBlocksQuantizeToZero) {
+  const std::vector<float> x(256, 1e-40f);
+  for (QuantType type : AllQuantTypes()) {
+    std::vector<char> q(RowBytes(type, 256));
+    ASSERT_TRUE(Quantize(type, "tiny", x.data(), 1, 256, q.data()).ok());
+    std::vector<float> y(256);
+    ASSERT_TRUE(Dequantize(type, q.data(), 1, 256, y.data()).ok());
+    for (float v : y) ASSERT_LE(std::fabs(v), 1e-30f) << QuantTypeName(type);
+  }
+}
+
 TEST(BadInput, RowLengthNotAMultipleOfTheBlock) {
   std::vector<float> x(300, 1.0f);
   std::vector<char> out(4096);

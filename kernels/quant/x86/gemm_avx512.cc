@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/quant/quantize_ref.h"
+
 namespace gridbench::kernels::quant::x86 {
 namespace {
 
@@ -74,7 +76,7 @@ __m256i QuantizeBlock(const float* x, float* d) {
   const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
   const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
   const float scale = amax / 127;
-  const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+  const float inv = InverseScale(scale);
   *d = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
   const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
   auto round = [&](__m512 v) {
