@@ -94,6 +94,10 @@ void CoordinatorSession::Cancel() { ctx_.TryCancel(); }
 absl::Status CoordinatorSession::Finish() {
   if (finished_) return absl::FailedPreconditionError("session already finished");
   finished_ = true;
+  // No write may overlap or follow the stream's Finish: task and heartbeat
+  // threads can still hold this session.
+  absl::MutexLock lock(&write_mu_);
+  write_failed_ = true;
   // Drain what is left so Finish() does not wait on unread messages.
   gridbench::v1::CoordinatorMessage ignored;
   while (stream_->Read(&ignored)) {
