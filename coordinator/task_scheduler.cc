@@ -157,6 +157,7 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   task.record.task.set_attempts_made(task.record.task.attempts_made() + 1);
   task.record.task.set_progress(0);
   task.ever_matched = true;
+  jobs_.at(task.record.task.job_id()).any_started = true;
   worker.running_task_id = *task_id;
   worker.worker.set_running_task_id(*task_id);
   store_->UpsertAttempt(*task_id, *attempt);
@@ -233,34 +234,37 @@ void TaskScheduler::FailAttempt(TaskEntry& task, const std::string& reason, bool
 }
 
 void TaskScheduler::FinishTask(TaskEntry& task, TaskState state, const std::string& reason) {
+  if (IsFinal(task.record.task.state())) return;
   task.record.task.set_state(state);
+  CountTask(task.record.task);
   task.record.task.set_failure_reason(reason);
   if (state == gridbench::v1::TASK_STATE_SUCCEEDED) task.record.task.set_progress(1);
   pending_.Remove(task.record.task.task_id());
   delayed_.erase({task.record.next_eligible_unix_nanos, task.record.task.task_id()});
   PersistTask(task);
-  Publish(task, reason);
+  // The job's state first, so the event carries it (watchers end on a final one).
   UpdateJobState(task.record.task.job_id());
+  Publish(task, reason);
+}
+
+void TaskScheduler::CountTask(const gridbench::v1::Task& task) {
+  JobEntry& job = jobs_.at(task.job_id());
+  job.any_started |= task.attempts_made() > 0;
+  if (!IsFinal(task.state())) return;
+  ++job.final_tasks;
+  job.any_failed |= task.state() == gridbench::v1::TASK_STATE_FAILED;
+  job.any_cancelled |= task.state() == gridbench::v1::TASK_STATE_CANCELLED;
 }
 
 void TaskScheduler::UpdateJobState(const std::string& job_id) {
   JobEntry& job = jobs_.at(job_id);
   if (IsFinalJob(job.job.state())) return;
-  bool all_final = true, any_failed = false, any_cancelled = false, any_started = false;
-  for (const std::string& id : job.task_ids) {
-    const TaskState state = tasks_.at(id).record.task.state();
-    all_final &= IsFinal(state);
-    any_failed |= state == gridbench::v1::TASK_STATE_FAILED;
-    any_cancelled |= state == gridbench::v1::TASK_STATE_CANCELLED;
-    any_started |= state != gridbench::v1::TASK_STATE_PENDING ||
-                   tasks_.at(id).record.task.attempts_made() > 0;
-  }
   gridbench::v1::JobState next = job.job.state();
-  if (all_final) {
-    next = any_cancelled ? gridbench::v1::JOB_STATE_CANCELLED
-           : any_failed  ? gridbench::v1::JOB_STATE_FAILED
-                         : gridbench::v1::JOB_STATE_SUCCEEDED;
-  } else if (any_started) {
+  if (job.final_tasks == job.task_ids.size()) {
+    next = job.any_cancelled ? gridbench::v1::JOB_STATE_CANCELLED
+           : job.any_failed  ? gridbench::v1::JOB_STATE_FAILED
+                             : gridbench::v1::JOB_STATE_SUCCEEDED;
+  } else if (job.any_started) {
     next = gridbench::v1::JOB_STATE_RUNNING;
   }
   if (next == job.job.state()) return;
@@ -368,7 +372,8 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
 }
 
 ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
-                                         const gridbench::v1::SignedResult& r) {
+                                         const gridbench::v1::SignedResult& r,
+                                         gridbench::v1::StoredResult* to_store) {
   absl::MutexLock lock(&mu_);
   auto it = tasks_.find(r.task_id());
   if (it == tasks_.end()) return ResultVerdict::kStale;
@@ -384,6 +389,10 @@ ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
     return ResultVerdict::kStale;
   }
   task.committing = true;
+  *to_store->mutable_signed_() = r;
+  to_store->set_job_id(task.record.task.job_id());
+  to_store->set_task_name(task.record.task.spec().name());
+  to_store->set_stored_unix_nanos(clock_->NowNanos());
   return ResultVerdict::kStore;
 }
 

@@ -90,8 +90,10 @@ class TaskScheduler {
   void OnProgress(const std::string& worker_id, const gridbench::v1::Progress& progress);
   void OnFailure(const std::string& worker_id, const gridbench::v1::AttemptFailure& failure);
   // For a result whose signature verified. kStore marks the attempt as
-  // committing, so its lease cannot expire while the store writes it.
-  ResultVerdict CheckResult(const std::string& worker_id, const gridbench::v1::SignedResult& r);
+  // committing, so its lease cannot expire while the store writes it, and
+  // fills `to_store` with the result and where it belongs.
+  ResultVerdict CheckResult(const std::string& worker_id, const gridbench::v1::SignedResult& r,
+                            gridbench::v1::StoredResult* to_store);
   // After the store committed (ok) or refused the result CheckResult passed.
   void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,
                       const absl::Status& store_status);
@@ -127,6 +129,11 @@ class TaskScheduler {
   struct JobEntry {
     gridbench::v1::Job job;  // Without tasks.
     std::vector<std::string> task_ids;
+    // Kept up to date as tasks change, so a job's state costs O(1) to derive.
+    size_t final_tasks = 0;
+    bool any_failed = false;
+    bool any_cancelled = false;
+    bool any_started = false;
   };
 
   // Helpers below require mu_.
@@ -144,6 +151,7 @@ class TaskScheduler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PersistTask(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateJobState(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountTask(const gridbench::v1::Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Publish(const TaskEntry& task, const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   gridbench::v1::TaskEvent EventFor(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

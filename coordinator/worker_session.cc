@@ -166,7 +166,8 @@ void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
   if (absl::Status s = VerifyResultSignature(result, public_key_); !s.ok()) {
     return Refuse(result, "signature_refused", std::string(s.message()));
   }
-  switch (scheduler_->CheckResult(worker_id, result)) {
+  gridbench::v1::StoredResult stored;
+  switch (scheduler_->CheckResult(worker_id, result, &stored)) {
     case ResultVerdict::kStale:
       return Refuse(result, "stale_result",
                     "stale lease: the attempt was given up or is not this worker's");
@@ -176,8 +177,6 @@ void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
     case ResultVerdict::kStore:
       break;
   }
-  gridbench::v1::StoredResult stored;
-  *stored.mutable_signed_() = result;
   TaskScheduler* scheduler = scheduler_;
   store_->InsertResult(stored, [scheduler, worker_id, result](absl::Status status) {
     scheduler->OnResultStored(worker_id, result, status);
