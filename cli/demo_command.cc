@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -129,9 +131,8 @@ class Demo {
       if (*child == nullptr) continue;
       const std::string name = child == &worker_ ? "worker" : "coordinator";
       if (absl::Status s = (*child)->Stop(kStopGrace); !s.ok()) {
-        ctx_.err << "the " << name << " did not stop cleanly: " << s.message() << "\n"
-                 << "--- last lines of " << (*child)->log_path() << "\n"
-                 << TailOfFile((*child)->log_path(), kLogTailLines);
+        ctx_.err << "the " << name << " did not stop cleanly: " << s.message() << "\n";
+        ShowLog((*child)->log_path());
         status.Update(absl::InternalError(absl::StrCat("stopping the ", name, ": ", s.message())));
       }
       child->reset();
@@ -140,11 +141,17 @@ class Demo {
   }
 
   void PrintWhereThingsAre() {
-    ctx_.out << "\nEverything is kept in " << dir_.string() << ":\n"
-             << "  database         " << (dir_ / "coordinator" / "gridbench.db").string() << "\n"
-             << "  coordinator log  " << (dir_ / "coordinator.log").string() << "\n"
-             << "  worker log       " << (dir_ / "worker.log").string() << "\n"
-             << "  job file         " << (dir_ / "demo-job.yaml").string() << "\n";
+    ctx_.out << "\nEverything is kept in " << dir_.string() << ":\n";
+    const std::pair<const char*, fs::path> files[] = {
+        {"database", dir_ / "coordinator" / "gridbench.db"},
+        {"coordinator log", dir_ / "coordinator.log"},
+        {"worker log", dir_ / "worker.log"},
+        {"job file", dir_ / "demo-job.yaml"}};
+    for (const auto& [what, path] : files) {
+      std::error_code ec;
+      if (fs::exists(path, ec))
+        ctx_.out << "  " << std::left << std::setw(17) << what << path.string() << "\n";
+    }
   }
 
  private:
@@ -155,10 +162,16 @@ class Demo {
     ctx_.out.flush();
     absl::Status status = fn();
     if (status.ok()) return status;
-    const std::string log = (dir_ / (log_of_step_ + ".log")).string();
-    ctx_.err << "demo step '" << what << "' failed; last lines of " << log << ":\n"
-             << TailOfFile(log, kLogTailLines);
+    ctx_.err << "demo step '" << what << "' failed\n";
+    ShowLog((dir_ / (log_of_step_ + ".log")).string());
     return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+  }
+
+  // Shows the end of a log once, if it has anything in it.
+  void ShowLog(const std::string& path) {
+    const std::string tail = TailOfFile(path, kLogTailLines);
+    if (tail.empty() || !shown_logs_.insert(path).second) return;
+    ctx_.err << "--- last lines of " << path << "\n" << tail << "---\n";
   }
 
   // Calls `ready` every kPollInterval until it returns true, an error, or
@@ -185,8 +198,9 @@ class Demo {
                                                        const fs::path& config) {
     const fs::path binary = fs::path(ctx_.self_executable).parent_path() / program;
     if (::access(binary.c_str(), X_OK) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          program, " not found beside gridbench (looked for ", binary.string(), "); build it"));
+      return absl::FailedPreconditionError(absl::StrCat(program,
+                                                        " not found beside gridbench (looked for ",
+                                                        binary.string(), "); build it first"));
     }
     return ChildProcess::Start(binary.string(), {"--config", config.string()},
                                (dir_ / (log_of_step_ + ".log")).string());
@@ -293,6 +307,7 @@ class Demo {
   std::string log_of_step_ = "coordinator";  // "coordinator" or "worker".
   std::string address_;
   std::string job_id_;
+  std::set<std::string> shown_logs_;
   std::unique_ptr<Connection> conn_;
   // Declared last: destroyed first, so the children are stopped on every path.
   std::unique_ptr<ChildProcess> coordinator_;
