@@ -65,34 +65,35 @@ std::string WorkerAgent::WorkerId() {
 
 absl::Status WorkerAgent::Run() {
   int failures = 0;
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stop_) return absl::OkStatus();
-    }
+  while (!Stopping()) {
     absl::Status status = EnsureEnrolled();
     if (!status.ok() && !absl::IsUnavailable(status) && !absl::IsDeadlineExceeded(status)) {
-      return status;
+      return status;  // E.g. a refused join token: retrying cannot help.
     }
-    bool accepted = false;
-    if (status.ok()) status = Serve(accepted);
-    if (accepted) failures = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stop_) return absl::OkStatus();
+    if (status.ok()) {
+      bool accepted = false;
+      status = Serve(accepted);
+      if (accepted) failures = 0;
+      if (Stopping()) break;
+      if (absl::IsNotFound(status) && !options_.config.join_token.empty()) {
+        spdlog::warn("the coordinator does not know worker {}: enrolling again", WorkerId());
+        if (absl::Status s = ForgetWorkerId(options_.config.state_dir); !s.ok()) return s;
+        absl::MutexLock lock(&mu_);
+        worker_id_.clear();
+        continue;
+      }
+      if (absl::IsNotFound(status) || IsFinal(status)) return status;
     }
-    if (absl::IsNotFound(status) && !options_.config.join_token.empty()) {
-      spdlog::warn("the coordinator does not know worker {}: enrolling again", WorkerId());
-      if (absl::Status s = ForgetWorkerId(options_.config.state_dir); !s.ok()) return s;
-      absl::MutexLock lock(&mu_);
-      worker_id_.clear();
-      continue;
-    }
-    if (absl::IsNotFound(status) || IsFinal(status)) return status;
-    spdlog::warn("session with {} ended: {}; reconnecting", options_.config.coordinator,
+    spdlog::warn("no session with {}: {}; reconnecting", options_.config.coordinator,
                  status.ToString());
     Backoff(++failures);
   }
+  return absl::OkStatus();
+}
+
+bool WorkerAgent::Stopping() {
+  absl::MutexLock lock(&mu_);
+  return stop_;
 }
 
 absl::Status WorkerAgent::EnsureEnrolled() {

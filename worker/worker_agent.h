@@ -71,6 +71,7 @@ class WorkerAgent {
   // Sends on the current session if there is one; false if not sent.
   bool Send(const gridbench::v1::WorkerMessage& message);
   std::string WorkerId();
+  bool Stopping();
   gridbench::v1::WorkerMessage HeartbeatMessage();
   gridbench::v1::WorkerMessage FailureMessage(const gridbench::v1::Assignment& a,
                                               std::string reason);
