@@ -31,8 +31,9 @@ void Table::Print(std::ostream& out) const {
     for (size_t c = 0; c < row.size(); ++c) {
       if (c > 0) line += "  ";
       line += row[c];
-      if (c + 1 < row.size()) line.append(widths[c] - row[c].size(), ' ');
+      line.append(widths[c] - row[c].size(), ' ');
     }
+    line.erase(line.find_last_not_of(' ') + 1);
     out << line << "\n";
   }
 }

@@ -131,11 +131,11 @@ TEST_F(ResultsTest, UndecodablePayloadIsShownNotHidden) {
 }
 
 TEST(FormatTest, TableAlignsColumnsWithoutTrailingBlanks) {
-  Table table({"A", "LONG HEADER"});
-  table.AddRow({"wide cell", "x"});
+  Table table({"A", "LONG HEADER", "C"});
+  table.AddRow({"wide cell", "x", ""});
   std::ostringstream out;
   table.Print(out);
-  EXPECT_EQ(out.str(), "A          LONG HEADER\nwide cell  x\n");
+  EXPECT_EQ(out.str(), "A          LONG HEADER  C\nwide cell  x\n");
 }
 
 TEST(FormatTest, NamesAndNumbers) {
