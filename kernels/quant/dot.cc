@@ -5,12 +5,9 @@
 #include "kernels/quant/kernel_table.h"
 
 namespace gridbench::kernels::quant {
-namespace {
 
-using internal::KernelTable;
-using internal::VecDotFn;
+namespace internal {
 
-// The table member holding `weights`' dot product; INVALID_ARGUMENT for Q8_K.
 absl::StatusOr<VecDotFn KernelTable::*> DotMember(QuantType weights) {
   switch (weights) {
     case QuantType::kF32:
@@ -33,7 +30,11 @@ absl::StatusOr<VecDotFn KernelTable::*> DotMember(QuantType weights) {
                    " is an activation format; it has no dot product as weights"));
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::DotMember;
+using internal::KernelTable;
+using internal::VecDotFn;
 
 absl::StatusOr<QuantType> ActivationTypeFor(QuantType weights) {
   switch (weights) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "absl/status/statusor.h"
 #include "kernels/parallel/thread_pool.h"
 #include "kernels/quant/isa.h"
 #include "kernels/quant/quant_types.h"
@@ -43,6 +44,10 @@ struct KernelTable {
 const KernelTable& RefKernelTable();
 const KernelTable& Avx2KernelTable();
 const KernelTable& Avx512VnniKernelTable();
+
+// The member holding weight type `weights`' dot product; INVALID_ARGUMENT for
+// Q8_K, which is only an activation format. (Defined in dot.cc.)
+absl::StatusOr<VecDotFn KernelTable::*> DotMember(QuantType weights);
 
 // The table for `isa` (which must be supported by the CPU).
 const KernelTable& TableFor(Isa isa);

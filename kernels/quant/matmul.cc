@@ -23,25 +23,6 @@ constexpr int64_t kGenericColsPerBlock = 16;
 // Rows per scheduling chunk: enough work per chunk to hide the hand-out.
 constexpr int64_t kMinRowsPerChunk = 16;
 
-VecDotFn KernelTable::*DotMember(QuantType type) {
-  switch (type) {
-    case QuantType::kF32:
-      return &KernelTable::dot_f32;
-    case QuantType::kF16:
-      return &KernelTable::dot_f16;
-    case QuantType::kQ8_0:
-      return &KernelTable::dot_q8_0;
-    case QuantType::kQ4_0:
-      return &KernelTable::dot_q4_0;
-    case QuantType::kQ4_K:
-      return &KernelTable::dot_q4_K;
-    case QuantType::kQ6_K:
-    case QuantType::kQ8_K:  // Refused by ValidateQuantMatrix before this.
-      return &KernelTable::dot_q6_K;
-  }
-  __builtin_trap();
-}
-
 // The block GEMM for `type` at `isa`, if one exists.
 internal::BlockGemmFn BlockGemm(QuantType type, Isa isa, Isa* used) {
   if (type != QuantType::kQ8_0 && type != QuantType::kQ4_0) return nullptr;
@@ -126,7 +107,8 @@ absl::Status QuantizedGemm(const QuantMatrix& w, const float* x, int64_t batch, 
   }
   GB_ASSIGN_OR_RETURN(const QuantizedActivations act,
                       QuantizeActivations(w.type, x, batch, w.cols));
-  const VecDotFn dot = internal::Resolve(isa, DotMember(w.type), nullptr);
+  GB_ASSIGN_OR_RETURN(VecDotFn KernelTable::*const member, internal::DotMember(w.type));
+  const VecDotFn dot = internal::Resolve(isa, member, nullptr);
   for (int64_t b0 = 0; b0 < batch; b0 += kGenericColsPerBlock) {
     GenericProduct(w, dot, act, b0, std::min(batch, b0 + kGenericColsPerBlock), y, pool);
   }
