@@ -9,6 +9,7 @@
 #include "kernels/quant/kernel_table.h"
 #include "kernels/quant/x86/dot_x86.h"
 #include "kernels/quant/x86/gemm_avx512.h"
+#include "kernels/quant/x86/sum_lanes_avx512.h"
 
 namespace gridbench::kernels::quant::internal {
 namespace {
@@ -45,11 +46,6 @@ template <typename WeightBlock>
                             _mm256_set1_ps(_cvtsh_ss(x[b + 1].d) * _cvtsh_ss(y[b + 1].d)), 1);
 }
 
-float ReduceAdd(__m512 v) {
-  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
-  return Kernels::Hsum(s8);
-}
-
 // d_w * d_a of blocks b .. b + 3 in lanes 0, 2, 4, 6: the eight fp16 scales
 // are gathered in two general registers and converted with one vcvtph2ps,
 // which spares the shuffle port a scalar insert per scale.
@@ -84,7 +80,7 @@ float SumBlocks(const WeightBlock* x, const BlockQ8_0* y, int64_t nb, PairDotFn 
     acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pair_dot(b)), PairScales(x, y, b), acc0);
     b += 2;
   }
-  float sum = ReduceAdd(_mm512_add_ps(acc0, acc1));
+  float sum = x86::SumLanes(_mm512_add_ps(acc0, acc1));
   if (b < nb) sum += single(b);
   return sum;
 }
@@ -178,7 +174,7 @@ float DotQ4_K(int64_t n, const void* w, const void* a) {
       acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_permutexvar_ps(pick[k], scales), acc);
     }
   }
-  return ReduceAdd(_mm512_add_ps(acc0, acc1)) - Kernels::Hsum(mins);
+  return x86::SumLanes(_mm512_add_ps(acc0, acc1)) - Kernels::Hsum(mins);
 }
 
 // Q6_K x Q8_K: each 128-value half gives two zmm registers of 6-bit quants
@@ -228,7 +224,7 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
                              _mm512_permutexvar_ps(pick[2 * h + 1], scales), acc1);
     }
   }
-  return ReduceAdd(_mm512_sub_ps(_mm512_add_ps(acc0, acc1), offset));
+  return x86::SumLanes(_mm512_sub_ps(_mm512_add_ps(acc0, acc1), offset));
 }
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "kernels/quant/quantize_ref.h"
+#include "kernels/quant/x86/sum_lanes_avx512.h"
 
 namespace gridbench::kernels::quant::x86 {
 namespace {
@@ -148,15 +149,6 @@ void PackWeights(QuantType type, const uint8_t* w, int64_t row_bytes, int64_t ro
   }
 }
 
-// GCC 12's _mm512_reduce_add_ps trips -Wuninitialized inside its header.
-float ReduceAdd(__m512 v) {
-  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
-  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-  s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
-  return _mm_cvtss_f32(s4);
-}
-
 __m512 LoadScales(const float* d) {
   return _mm512_broadcast_f32x2(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(d))));
 }
@@ -196,7 +188,7 @@ void MicroKernel(const WeightTile& tile, const PairBytes* const* aq, const ActMe
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int c = 0; c < C; ++c) y[c * y_stride + r] += ReduceAdd(acc[r][c]);
+    for (int c = 0; c < C; ++c) y[c * y_stride + r] += SumLanes(acc[r][c]);
   }
 }
 
