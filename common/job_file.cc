@@ -38,6 +38,7 @@ constexpr uint32_t kMaxRetryAttempts = 100;
 constexpr double kMaxBackoffSeconds = 24 * 3600;
 constexpr double kMaxBackoffMultiplier = 100;
 constexpr size_t kMaxNameLength = 128;
+constexpr size_t kMaxParamValues = 100'000;
 
 // Names show up in tables, CSV and log lines, so keep them to one plain word.
 bool IsValidName(const std::string& name) {
@@ -443,6 +444,15 @@ class JobFileReader {
   // become booleans, null or numbers when they read as such.
   google::protobuf::Value ToValue(const YAML::Node& node, const std::string& path) {
     google::protobuf::Value out;
+    if (values_left_ == 0) return out;
+    if (--values_left_ == 0) {
+      // YAML aliases can make a short file expand enormously; the
+      // coordinator parses job files from the network, so stop early.
+      Report(node.Mark(), path,
+             absl::StrCat("params expand to more than ", kMaxParamValues,
+                          " values (through YAML aliases?)"));
+      return out;
+    }
     if (node.IsMap()) {
       auto& fields = *out.mutable_struct_value()->mutable_fields();
       for (const auto& entry : node) {
@@ -486,6 +496,7 @@ class JobFileReader {
   const std::string file_name_;
   std::vector<LocatedProblem> problems_;
   std::map<std::string, YAML::Mark> marks_;  // Field path -> where its value is.
+  size_t values_left_ = kMaxParamValues;     // For ToValue, across all tasks.
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 namespace gridbench {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -215,6 +216,19 @@ tasks:
   // A quoted number is a string, which gemm refuses: typos in types show.
   EXPECT_THAT(ErrorLines(ParseJobFile(yaml, "q.yaml")),
               ElementsAre(HasSubstr("q.yaml:5:17: tasks[0].params.m: must be an integer")));
+}
+
+TEST(JobFileTest, AliasExpansionIsBounded) {
+  // Each level refers to the one before ten times: 10^8 values if expanded.
+  std::string yaml = "name: j\nx0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  for (int i = 1; i <= 8; ++i) {
+    yaml += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) yaml += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  yaml += "tasks:\n  - name: t\n    kind: gemm\n    params: {m: 8, n: 8, k: 8, big: *a8}\n";
+  const std::vector<std::string> lines = ErrorLines(ParseJobFile(yaml, "bomb.yaml"));
+  EXPECT_THAT(lines, Contains(HasSubstr("params expand to more than 100000 values")));
 }
 
 TEST(JobFileTest, RetryAndTimeoutLimits) {
