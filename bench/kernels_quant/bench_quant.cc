@@ -157,7 +157,7 @@ class BestCounterReporter : public benchmark::ConsoleReporter {
 
 const char* Verdict(bool pass) { return pass ? "PASS" : "FAIL"; }
 
-bool PrintTable(const BestCounterReporter& r, double triad_gbs, int threads) {
+bool PrintTable(const BestCounterReporter& r, double triad_gbs, double int8_gops, int threads) {
   std::printf("\nquantized kernels, %lld x %lld weights, %d threads, best of repetitions\n",
               static_cast<long long>(kRows), static_cast<long long>(kCols), threads);
   std::string load;
@@ -169,6 +169,7 @@ bool PrintTable(const BestCounterReporter& r, double triad_gbs, int threads) {
   bool all_pass = true;
   for (const char* type : {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "F16"}) {
     const double gbs = r.Best(std::string("gemv/") + type, "GB/s");
+    if (gbs == 0) continue;  // Filtered out.
     const double ratio = gbs / triad_gbs;
     const bool pass = ratio >= kGemvBandwidthRatioTarget;
     all_pass &= pass;
@@ -178,12 +179,17 @@ bool PrintTable(const BestCounterReporter& r, double triad_gbs, int threads) {
   }
   for (const char* type : {"Q4_0", "Q8_0"}) {
     const double gflops = r.Best(std::string("gemm512/") + type, "GFLOP/s");
+    if (gflops == 0) continue;  // Filtered out.
     const double ratio = gflops / kGemmGflopsTarget;
     const bool pass = ratio >= 1.0;
     all_pass &= pass;
     std::printf("%-14s %6.1f GFLOP/s %11.1f GFLOP/s target %7.2f %-7s %.1f GFLOP/s\n",
                 (std::string("gemm512 ") + type).c_str(), gflops, kGemmGflopsTarget, ratio,
                 Verdict(pass), r.Best(std::string("gemm512/") + type, "GFLOP/s_own_cores"));
+  }
+  if (r.Best("gemm512/Q4_0", "GFLOP/s") > 0) {
+    std::printf("gemm512 Q4_0 uses %.0f%% of the int8 dot peak (%.1f GOP/s)\n",
+                100 * r.Best("gemm512/Q4_0", "GFLOP/s") / int8_gops, int8_gops);
   }
   std::printf("targets: gemv ratio >= %.2f, gemm >= %.0f GFLOP/s: %s\n", kGemvBandwidthRatioTarget,
               kGemmGflopsTarget, all_pass ? "all PASS" : "some FAIL");
@@ -217,6 +223,14 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::printf("triad bandwidth, %d threads: %.2f GB/s\n", threads, triad->value);
+  // For context only: the int8 multiply-add peak the GEMM's vpdpbusd runs on.
+  const absl::StatusOr<PeakProbeResult> int8_peak = ProbeInt8DotPeak(probe);
+  if (!int8_peak.ok()) {
+    std::fprintf(stderr, "int8 peak probe: %s\n", int8_peak.status().ToString().c_str());
+    return 2;
+  }
+  std::printf("int8 dot peak (%s), %d threads: %.1f GOP/s\n", int8_peak->variant.c_str(), threads,
+              int8_peak->value);
 
   Fixture& f = Shared();
   f.pool = std::make_unique<ThreadPool>(threads);
@@ -248,7 +262,7 @@ int Main(int argc, char** argv) {
   BestCounterReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  return PrintTable(reporter, triad->value, threads) ? 0 : 3;
+  return PrintTable(reporter, triad->value, int8_peak->value, threads) ? 0 : 3;
 }
 
 }  // namespace
