@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <thread>
@@ -83,7 +84,8 @@ class WorkerAgentTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
     state_dir_ = ::testing::TempDir() + "/agent_test_" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name();
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                 std::to_string(getpid());
     std::filesystem::remove_all(state_dir_);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -93,7 +95,10 @@ class WorkerAgentTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
     address_ = "127.0.0.1:" + std::to_string(port);
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    server_->Shutdown();
+    std::filesystem::remove_all(state_dir_);
+  }
 
   std::unique_ptr<WorkerAgent> MakeAgent(const std::string& join_token = kJoinToken) {
     AgentOptions options;
