@@ -1,8 +1,5 @@
 #include "coordinator/store/column_encoding.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -11,32 +8,40 @@
 
 namespace gridbench::coordinator {
 
-std::string EncodeLabels(const StringMap& labels) {
-  google::protobuf::Struct object;
-  for (const auto& [key, value] : labels) {
-    (*object.mutable_fields())[key].set_string_value(value);
+namespace {
+
+// Appends `text` as a JSON string literal (RFC 8259: quote, backslash and
+// control characters escaped; UTF-8 passes through).
+void AppendJsonString(absl::string_view text, std::string& out) {
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    } else {
+      out.push_back(c);
+    }
   }
-  std::string json;
-  // Cannot fail: a Struct of strings always has a JSON form.
-  (void)google::protobuf::util::MessageToJsonString(object, &json);
-  return json;
+  out.push_back('"');
 }
 
-absl::StatusOr<StringMap> DecodeLabels(absl::string_view json) {
-  google::protobuf::Struct object;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &object);
-  if (!status.ok()) {
-    return absl::DataLossError(absl::StrCat("labels column is not a JSON object: ", json));
+}  // namespace
+
+// Written by hand, and read back with SQLite's json_each, rather than through
+// google::protobuf::Struct: Struct's maps misbehave under ThreadSanitizer
+// with the system (uninstrumented) libprotobuf.
+std::string EncodeLabels(const StringMap& labels) {
+  std::string json = "{";
+  for (const auto& [key, value] : labels) {
+    if (json.size() > 1) json.push_back(',');
+    AppendJsonString(key, json);
+    json.push_back(':');
+    AppendJsonString(value, json);
   }
-  StringMap labels;
-  for (const auto& [key, value] : object.fields()) {
-    if (value.kind_case() != google::protobuf::Value::kStringValue) {
-      return absl::DataLossError(absl::StrCat("label '", key, "' is not a string in ", json));
-    }
-    labels[key] = value.string_value();
-  }
-  return labels;
+  json.push_back('}');
+  return json;
 }
 
 std::string EncodeSamples(const google::protobuf::RepeatedField<double>& samples) {

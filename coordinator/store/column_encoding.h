@@ -17,10 +17,8 @@ namespace gridbench::coordinator {
 
 using StringMap = google::protobuf::Map<std::string, std::string>;
 
-// {"key":"value",...}, readable with SQLite's json functions.
+// {"key":"value",...}; read back with SQLite's json_each (store_reader.cc).
 std::string EncodeLabels(const StringMap& labels);
-// DATA_LOSS when `json` is not an object of strings.
-absl::StatusOr<StringMap> DecodeLabels(absl::string_view json);
 
 // 8 bytes per sample, little-endian IEEE 754, whatever the host order.
 std::string EncodeSamples(const google::protobuf::RepeatedField<double>& samples);

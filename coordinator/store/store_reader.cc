@@ -21,10 +21,33 @@ absl::Status ParseColumn(const Statement& stmt, int column, absl::string_view wh
   return absl::OkStatus();
 }
 
+// The labels column (see EncodeLabels), parsed by SQLite's JSON reader.
+absl::StatusOr<StringMap> DecodeLabels(SqliteDb& db, absl::string_view json,
+                                       absl::string_view row_id) {
+  GB_ASSIGN_OR_RETURN(Statement stmt,
+                      db.Prepare(absl::StrCat("reading the labels of ", row_id),
+                                 "SELECT key, value, type, typeof(key) FROM json_each(?1)"));
+  stmt.BindText(1, json);
+  StringMap labels;
+  absl::Status status = stmt.ForEachRow([&]() -> absl::Status {
+    if (stmt.ColumnText(2) != "text" || stmt.ColumnText(3) != "text") {
+      return absl::DataLossError(
+          absl::StrCat("labels of ", row_id, " are not an object of strings: ", json));
+    }
+    labels[stmt.ColumnText(0)] = stmt.ColumnText(1);
+    return absl::OkStatus();
+  });
+  if (!status.ok() && !absl::IsDataLoss(status)) {
+    return absl::DataLossError(absl::StrCat("labels of ", row_id, ": ", status.message()));
+  }
+  GB_RETURN_IF_ERROR(status);
+  return labels;
+}
+
 }  // namespace
 
 absl::StatusOr<LoadedState> StoreReader::LoadState() {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   // One read transaction, so the tables come from the same commit.
   GB_RETURN_IF_ERROR(db_->Exec("starting to load the state", "BEGIN"));
   LoadedState state;
@@ -50,10 +73,7 @@ absl::Status StoreReader::LoadWorkers(LoadedState& state) {
     worker.set_name(stmt.ColumnText(1));
     worker.set_public_key(stmt.ColumnBlob(2));
     worker.set_key_id(stmt.ColumnText(3));
-    absl::StatusOr<StringMap> labels = DecodeLabels(stmt.ColumnText(4));
-    if (!labels.ok())
-      return absl::DataLossError(absl::StrCat(row, ": ", labels.status().message()));
-    *worker.mutable_labels() = *std::move(labels);
+    GB_ASSIGN_OR_RETURN(*worker.mutable_labels(), DecodeLabels(*db_, stmt.ColumnText(4), row));
     GB_RETURN_IF_ERROR(ParseColumn(stmt, 5, "hardware profile", row, worker.mutable_hardware()));
     worker.set_state(static_cast<gridbench::v1::WorkerState>(stmt.ColumnInt(6)));
     worker.set_last_seen_unix_nanos(stmt.ColumnInt(7));
@@ -144,7 +164,7 @@ absl::Status StoreReader::LoadTokens(LoadedState& state) {
 }
 
 absl::StatusOr<std::vector<StoredResult>> StoreReader::GetResults(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   GB_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("reading the results of job " + job_id, R"sql(
       SELECT r.worker_id, r.task_id, r.attempt_id, r.lease_id, r.sequence, r.payload,
              r.signature, r.key_id, r.stored, t.name, w.name, w.public_key
@@ -179,7 +199,7 @@ absl::StatusOr<std::vector<AuditEntry>> StoreReader::ListAudit(const std::string
   if (limit <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("audit limit must be positive, not ", limit));
   }
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   // Two statements rather than "?1 = '' OR kind = ?1", which no index serves.
   const char* sql = kind.empty() ? "SELECT time, kind, subject, detail, peer FROM audit_log "
                                    "WHERE ?1 = '' ORDER BY id DESC LIMIT ?2"
@@ -200,7 +220,7 @@ absl::StatusOr<std::vector<AuditEntry>> StoreReader::ListAudit(const std::string
 }
 
 absl::StatusOr<int64_t> StoreReader::CountResultsForTask(const std::string& task_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   GB_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare("counting the results of task " + task_id,
                                    "SELECT count(*) FROM results WHERE task_id = ?1"));

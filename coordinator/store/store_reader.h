@@ -17,9 +17,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
+#include "coordinator/store/std_mutex.h"
 
 namespace gridbench::coordinator {
 
@@ -45,7 +45,7 @@ class StoreReader {
   absl::Status LoadAttempts(LoadedState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadTokens(LoadedState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  absl::Mutex mu_;
+  StdMutex mu_;
   const std::unique_ptr<SqliteDb> db_ ABSL_PT_GUARDED_BY(mu_);
 };
 

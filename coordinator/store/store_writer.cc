@@ -26,7 +26,7 @@ StoreWriter::~StoreWriter() {
 
 void StoreWriter::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    StdMutexLock lock(mu_);
     stopping_ = true;
     work_queued_.Signal();
   }
@@ -34,7 +34,7 @@ void StoreWriter::Stop() {
 }
 
 void StoreWriter::Enqueue(Change change, Done done) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   queue_.push_back(Item{std::move(change), std::move(done)});
   ++enqueued_;
   work_queued_.Signal();
@@ -45,19 +45,19 @@ absl::Status StoreWriter::Flush() {
     return absl::FailedPreconditionError(
         "CoordinatorStore::Flush called from a done callback; it would wait for itself");
   }
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   const int64_t target = enqueued_;
-  while (finished_ < target) group_finished_.Wait(&mu_);
+  while (finished_ < target) group_finished_.Wait(mu_);
   return std::exchange(unreported_error_, absl::OkStatus());
 }
 
 StoreWriter::Stats StoreWriter::stats() const {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   return stats_;
 }
 
 void StoreWriter::NoteUnreported(const absl::Status& status) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (unreported_error_.ok()) unreported_error_ = status;
 }
 
@@ -65,26 +65,31 @@ void StoreWriter::Run() {
   while (true) {
     std::deque<Item> group;
     {
-      absl::MutexLock lock(&mu_);
-      while (queue_.empty() && !stopping_) work_queued_.Wait(&mu_);
+      StdMutexLock lock(mu_);
+      while (queue_.empty() && !stopping_) work_queued_.Wait(mu_);
       if (queue_.empty()) return;  // Stopping, and everything has run.
       const size_t n = std::min(queue_.size(), kMaxGroupSize);
       std::move(queue_.begin(), queue_.begin() + n, std::back_inserter(group));
       queue_.erase(queue_.begin(), queue_.begin() + n);
     }
-    const std::vector<absl::Status> statuses = CommitGroup(group);
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (group[i].done) {
-        group[i].done(statuses[i]);
-      } else if (!statuses[i].ok()) {
-        NoteUnreported(statuses[i]);
-      }
-    }
-    absl::MutexLock lock(&mu_);
-    finished_ += static_cast<int64_t>(group.size());
+    const auto size = static_cast<int64_t>(group.size());
+    RunGroup(std::move(group));
+    StdMutexLock lock(mu_);
+    finished_ += size;
     ++stats_.groups;
-    stats_.changes += static_cast<int64_t>(group.size());
+    stats_.changes += size;
     group_finished_.SignalAll();
+  }
+}
+
+void StoreWriter::RunGroup(std::deque<Item> group) {
+  const std::vector<absl::Status> statuses = CommitGroup(group);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].done) {
+      group[i].done(statuses[i]);
+    } else if (!statuses[i].ok()) {
+      NoteUnreported(statuses[i]);
+    }
   }
 }
 

@@ -26,9 +26,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
+#include "coordinator/store/std_mutex.h"
 
 namespace gridbench::coordinator {
 
@@ -76,6 +76,10 @@ class StoreWriter {
   };
 
   void Run();
+  // Commits `group`, then calls its `done`s. Returns once the group's
+  // changes and callbacks are destroyed, so a Flush() that sees the group
+  // finished knows the writer holds nothing of the caller's any more.
+  void RunGroup(std::deque<Item> group);
   // Runs one group in a transaction; returns each change's status.
   std::vector<absl::Status> CommitGroup(std::deque<Item>& group);
   // Records a status that nobody else will hear about for the next Flush().
@@ -84,9 +88,9 @@ class StoreWriter {
   // Constant after construction; the database is used only by the thread.
   const std::unique_ptr<SqliteDb> db_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar work_queued_;     // Signalled on Enqueue() and at shutdown.
-  absl::CondVar group_finished_;  // Signalled after each group's callbacks.
+  mutable StdMutex mu_;
+  StdCondVar work_queued_;     // Signalled on Enqueue() and at shutdown.
+  StdCondVar group_finished_;  // Signalled after each group's callbacks.
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
   int64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;  // Changes ever queued.
   int64_t finished_ ABSL_GUARDED_BY(mu_) = 0;  // ...whose `done` has run.

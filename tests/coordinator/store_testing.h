@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "coordinator/store/coordinator_store.h"
+#include "coordinator/store/std_mutex.h"
 #include "gtest/gtest.h"
 
 namespace gridbench::coordinator::testing {
@@ -39,6 +39,7 @@ inline gridbench::v1::Worker MakeWorker(const std::string& id) {
   worker.set_state(gridbench::v1::WORKER_STATE_CONNECTED);
   (*worker.mutable_labels())["rack"] = "r1";
   (*worker.mutable_labels())["quote\"key"] = "va\\lue";
+  (*worker.mutable_labels())["tab\tkey"] = "gr\u00fc\u00dfe\x01";
   worker.mutable_hardware()->set_cpu_model("Test CPU");
   worker.mutable_hardware()->add_isa_features("avx2");
   worker.set_public_key(std::string("\x00\x01key-", 6) + id);
@@ -135,17 +136,17 @@ class DoneLog {
  public:
   CoordinatorStore::Done Callback(int id) {
     return [this, id](absl::Status status) {
-      absl::MutexLock lock(&mu_);
+      StdMutexLock lock(mu_);
       entries_.push_back({id, std::move(status)});
     };
   }
   std::vector<std::pair<int, absl::Status>> entries() const {
-    absl::MutexLock lock(&mu_);
+    StdMutexLock lock(mu_);
     return entries_;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable StdMutex mu_;
   std::vector<std::pair<int, absl::Status>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
