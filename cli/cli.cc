@@ -48,7 +48,7 @@ std::string UsageLine(const Command& c) {
 void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
   for (const FlagSpec& f : flags) {
     std::string left = absl::StrCat("  --", f.name, f.value_name.empty() ? "" : " ", f.value_name);
-    left.resize(std::max<size_t>(left.size() + 2, 26), ' ');
+    left.resize(std::max<size_t>(left.size() + 2, 28), ' ');
     out << left << f.help << "\n";
   }
 }
