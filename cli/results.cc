@@ -138,7 +138,10 @@ google::protobuf::Value JsonRow(const ResultRow& row) {
   // direct conversion from other messages.
   std::string payload_json;
   google::protobuf::Struct payload;
-  if (row.decoded && google::protobuf::util::MessageToJsonString(row.payload, &payload_json).ok() &&
+  google::protobuf::util::JsonPrintOptions snake_case;
+  snake_case.preserve_proto_field_names = true;  // Like the row's own fields.
+  if (row.decoded &&
+      google::protobuf::util::MessageToJsonString(row.payload, &payload_json, snake_case).ok() &&
       google::protobuf::util::JsonStringToMessage(payload_json, &payload).ok()) {
     *f["payload"].mutable_struct_value() = std::move(payload);
   }

@@ -35,6 +35,7 @@ class ResultsTest : public ::testing::Test {
   void AddResult(const std::string& task_name, const std::string& task_id, uint64_t sequence) {
     gridbench::v1::ResultPayload payload;
     payload.set_kind("gemm");
+    payload.set_hardware_sha256("abc");
     payload.mutable_summary()->set_median(0.00123456);
     (*payload.mutable_metrics())["gflops_median"] = 54.321;
     (*payload.mutable_metrics())["threads"] = 2;
@@ -123,6 +124,8 @@ TEST_F(ResultsTest, CsvQuotesAndJsonParses) {
                 .at("gflops_median")
                 .number_value(),
             54.321);
+  // Field names as in the .proto, like the row's own.
+  EXPECT_EQ(row.at("payload").struct_value().fields().at("hardware_sha256").string_value(), "abc");
 }
 
 TEST_F(ResultsTest, UndecodablePayloadIsShownNotHidden) {
