@@ -81,9 +81,11 @@ absl::StatusOr<fs::path> MakeDemoDir(const std::string& requested) {
   std::error_code ec;
   if (!requested.empty()) {
     fs::create_directories(requested, ec);
+    // Absolute, because the configs written there are read by other processes.
+    const fs::path dir = ec ? fs::path() : fs::absolute(requested, ec);
     if (ec)
       return absl::InternalError(absl::StrCat("cannot create ", requested, ": ", ec.message()));
-    return fs::absolute(requested);
+    return dir;
   }
   std::string pattern = (fs::temp_directory_path(ec) / "gridbench-demo-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
