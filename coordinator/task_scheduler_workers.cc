@@ -39,6 +39,7 @@ void TaskScheduler::Restore(const LoadedState& state) {
     task.submitter = job.job.submitter();
     task.unmatched_since = now;
     job.task_ids.push_back(record.task.task_id());
+    CountTask(record.task);
     const auto state_now = record.task.state();
     if (state_now == gridbench::v1::TASK_STATE_PENDING) Enqueue(task);
     if (state_now == gridbench::v1::TASK_STATE_RUNNING) {
