@@ -66,6 +66,7 @@ absl::Status StoreReader::LoadWorkers(LoadedState& state) {
   GB_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("loading workers", R"sql(
       SELECT id, name, public_key, key_id, labels, hardware, state, last_seen
       FROM workers ORDER BY id)sql"));
+  SqliteDb& db = *db_;  // The analysis cannot see that mu_ is held in the lambda.
   return stmt.ForEachRow([&]() -> absl::Status {
     gridbench::v1::Worker& worker = state.workers.emplace_back();
     worker.set_worker_id(stmt.ColumnText(0));
@@ -73,7 +74,7 @@ absl::Status StoreReader::LoadWorkers(LoadedState& state) {
     worker.set_name(stmt.ColumnText(1));
     worker.set_public_key(stmt.ColumnBlob(2));
     worker.set_key_id(stmt.ColumnText(3));
-    GB_ASSIGN_OR_RETURN(*worker.mutable_labels(), DecodeLabels(*db_, stmt.ColumnText(4), row));
+    GB_ASSIGN_OR_RETURN(*worker.mutable_labels(), DecodeLabels(db, stmt.ColumnText(4), row));
     GB_RETURN_IF_ERROR(ParseColumn(stmt, 5, "hardware profile", row, worker.mutable_hardware()));
     worker.set_state(static_cast<gridbench::v1::WorkerState>(stmt.ColumnInt(6)));
     worker.set_last_seen_unix_nanos(stmt.ColumnInt(7));
