@@ -278,7 +278,8 @@ class JobFileReader {
 
   std::optional<std::string> ReadString(const YAML::Node& node, const std::string& path) {
     if (node.IsScalar()) return node.Scalar();
-    Report(node.Mark(), path, "must be a single value, not a list or mapping");
+    Report(node.Mark(), path,
+           node.IsNull() ? "needs a value" : "must be a single value, not a list or mapping");
     return std::nullopt;
   }
 

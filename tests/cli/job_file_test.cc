@@ -198,6 +198,10 @@ TEST(JobFileTest, EmptyMissingAndWrongShapes) {
                           "n.yaml:1:1: tasks: at least one task is required"));
   EXPECT_THAT(ErrorLines(ParseJobFile("name: j\ntasks: nope\n", "t.yaml")),
               ElementsAre("t.yaml:2:8: tasks: must be a list of tasks"));
+  EXPECT_THAT(ErrorLines(ParseJobFile("name: j\nlabels: {rack: }\ntasks:\n  - {name: t, kind: "
+                                      "gemm, params: {m: 1, n: 1, k: 1}}\n",
+                                      "v.yaml")),
+              ElementsAre("v.yaml:2:16: labels.rack: needs a value"));
   EXPECT_THAT(ErrorLines(ParseJobFile("name: j\n---\nname: k\n", "two.yaml"))[0],
               HasSubstr("one YAML document"));
   EXPECT_THAT(ErrorLines(ParseJobFile("name: [j]\ntasks:\n  - {name: t, kind: gemm, "
