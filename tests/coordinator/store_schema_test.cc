@@ -1,4 +1,5 @@
 // Opening, migrations and the constraints the schema itself enforces.
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -73,6 +74,15 @@ TEST(StoreSchemaTest, NewerFileIsRefused) {
 TEST(StoreSchemaTest, UnopenablePathIsInternalAndNamesIt) {
   ScratchDir dir;
   const std::string path = dir.File("no/such/dir/g.db");
+  auto store = CoordinatorStore::Open(path);
+  ASSERT_EQ(store.status().code(), absl::StatusCode::kInternal) << store.status();
+  EXPECT_NE(store.status().message().find(path), absl::string_view::npos) << store.status();
+}
+
+TEST(StoreSchemaTest, FileThatIsNotADatabaseIsInternalAndNamesIt) {
+  ScratchDir dir;
+  const std::string path = dir.File("notes.txt");
+  std::ofstream(path) << "these are not the bytes of an SQLite database, but long enough to look\n";
   auto store = CoordinatorStore::Open(path);
   ASSERT_EQ(store.status().code(), absl::StatusCode::kInternal) << store.status();
   EXPECT_NE(store.status().message().find(path), absl::string_view::npos) << store.status();
