@@ -32,6 +32,17 @@ struct Dots {
 
   static float Half(uint16_t h) { return _cvtsh_ss(h); }
 
+  // Prefetches the cache lines 1 KiB past the `bytes` at p: the weights are
+  // streamed once, and software prefetch keeps more misses in flight than
+  // the hardware prefetcher does for one stream per core.
+  template <size_t bytes>
+  static void PrefetchAhead(const void* p) {
+#pragma GCC unroll 4
+    for (size_t off = 0; off < bytes; off += 64) {
+      _mm_prefetch(static_cast<const char*>(p) + 1024 + off, _MM_HINT_T0);
+    }
+  }
+
   static __m256i Load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
   // Signed x . y for s8 vectors, moving x's sign onto y so the unsigned
@@ -55,6 +66,7 @@ struct Dots {
                      _mm256_setzero_ps()};
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
+      PrefetchAhead<32 * sizeof(float)>(x + i);
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
         acc[k] =
@@ -75,6 +87,7 @@ struct Dots {
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
+      PrefetchAhead<16 * sizeof(uint16_t)>(x + i);
 #pragma GCC unroll 2
       for (int k = 0; k < 2; ++k) {
         const __m256 wx =
@@ -88,13 +101,15 @@ struct Dots {
   }
 
   // Runs block(b, acc) over [0, nb) alternating two accumulators, so
-  // consecutive blocks' FMAs do not wait on each other. (Indexing an array of
-  // accumulators with b & 1 would put them in memory.)
-  template <typename BlockFn>
-  static float SumBlocks(int64_t nb, BlockFn block) {
+  // consecutive blocks' FMAs do not wait on each other (indexing an array of
+  // accumulators with b & 1 would put them in memory), and prefetch(b) once
+  // per two blocks.
+  template <typename PrefetchFn, typename BlockFn>
+  static float SumBlocks(int64_t nb, PrefetchFn prefetch, BlockFn block) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+      prefetch(b);
       acc0 = block(b, acc0);
       acc1 = block(b + 1, acc1);
     }
@@ -105,21 +120,25 @@ struct Dots {
   static float DotQ8_0(int64_t n, const void* w, const void* a) {
     const BlockQ8_0* x = static_cast<const BlockQ8_0*>(w);
     const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
-    return SumBlocks(n / kQK0, [x, y](int64_t b, __m256 acc) {
-      const __m256i dot = DotS8S8(Load(x[b].qs), Load(y[b].qs));
-      const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
-      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
-    });
+    return SumBlocks(
+        n / kQK0, [x](int64_t b) { PrefetchAhead<2 * sizeof(BlockQ8_0)>(x + b); },
+        [x, y](int64_t b, __m256 acc) {
+          const __m256i dot = DotS8S8(Load(x[b].qs), Load(y[b].qs));
+          const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
+          return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
+        });
   }
 
   static float DotQ4_0(int64_t n, const void* w, const void* a) {
     const BlockQ4_0* x = static_cast<const BlockQ4_0*>(w);
     const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
-    return SumBlocks(n / kQK0, [x, y](int64_t b, __m256 acc) {
-      const __m256i dot = DotS8S8(UnpackQ4_0(x[b].qs), Load(y[b].qs));
-      const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
-      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
-    });
+    return SumBlocks(
+        n / kQK0, [x](int64_t b) { PrefetchAhead<2 * sizeof(BlockQ4_0)>(x + b); },
+        [x, y](int64_t b, __m256 acc) {
+          const __m256i dot = DotS8S8(UnpackQ4_0(x[b].qs), Load(y[b].qs));
+          const __m256 d = _mm256_set1_ps(Half(x[b].d) * Half(y[b].d));
+          return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, acc);
+        });
   }
 
   // Scale and min of Q4_K sub-block j (same as UnpackQ4KScaleMin).
@@ -140,6 +159,7 @@ struct Dots {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     float mins = 0;
     for (int64_t b = 0; b < n / kQKK; ++b) {
+      PrefetchAhead<sizeof(BlockQ4_K)>(x + b);
       const float d = Half(x[b].d) * y[b].d;
       int msum = 0;
       for (int c = 0; c < 4; ++c) {
@@ -169,6 +189,7 @@ struct Dots {
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     float offset = 0;  // The -32 in every quant, applied through bsums.
     for (int64_t b = 0; b < n / kQKK; ++b) {
+      PrefetchAhead<sizeof(BlockQ6_K)>(x + b);
       const float d = Half(x[b].d) * y[b].d;
       const int8_t* sc = x[b].scales;
       for (int h = 0; h < 2; ++h) {
