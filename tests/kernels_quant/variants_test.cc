@@ -183,8 +183,9 @@ std::vector<Shape> MatmulShapes(QuantType type) {
     return {{1, 256, 1}, {3, 256, 2}, {17, 512, 20}, {8, 14336, 3}};
   }
   // 32-value blocks: one block (an odd count), tiles that do not divide the
-  // rows, batches that cross the GEMM's column blocks, and a long K.
-  return {{1, 32, 1}, {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 14336, 4}};
+  // rows, K steps (4128 values is 65 pairs) and column blocks (261 > 256) of
+  // the VNNI GEMM, and a long K.
+  return {{1, 32, 1}, {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 261}, {6, 14336, 4}};
 }
 
 TEST(MatmulVariants, GemvAndGemmMatchReference) {
