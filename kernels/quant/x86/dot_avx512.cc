@@ -25,7 +25,7 @@ using Kernels = x86::Dots<Vnni>;
 // GEMV streams the weights once; software prefetches this far ahead keep
 // more misses in flight than the hardware prefetcher does for one stream per
 // core (about 1.5x GEMV bandwidth here).
-constexpr int kPrefetchBytes = 1024;
+constexpr int kPrefetchBytes = 2048;
 
 // Prefetches the cache lines `kPrefetchBytes` past the `bytes` at p.
 template <size_t bytes>
