@@ -17,7 +17,7 @@ JobWatch::JobWatch(TaskScheduler* scheduler, const std::string& job_id) : schedu
       scheduler_->Watch(job_id, [this](const gridbench::v1::TaskEvent& e) { Push(e); });
   // Asked before taking mu_: the scheduler calls Push with its own lock held.
   const bool final_already = id.ok() && scheduler_->JobIsFinal(job_id);
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (!id.ok()) {
     finished_ = true;
     Finish(ToGrpcStatus(id.status()));
@@ -29,7 +29,7 @@ JobWatch::JobWatch(TaskScheduler* scheduler, const std::string& job_id) : schedu
 }
 
 void JobWatch::Push(const gridbench::v1::TaskEvent& event) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (finished_) return;
   queue_.push_back(event);
   if (IsFinalJob(event.job_state())) job_final_ = true;
@@ -49,7 +49,7 @@ void JobWatch::WriteNextLocked() {
 }
 
 void JobWatch::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   writing_ = false;
   queue_.pop_front();
   if (!ok) {
@@ -64,7 +64,7 @@ void JobWatch::OnWriteDone(bool ok) {
 }
 
 void JobWatch::OnCancel() {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (!finished_ && !writing_) {
     finished_ = true;
     Finish(grpc::Status::CANCELLED);

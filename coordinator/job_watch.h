@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/annotated_mutex.h"
 #include "coordinator/task_scheduler.h"
 #include "grpcpp/support/server_callback.h"
 
@@ -30,7 +30,7 @@ class JobWatch final : public grpc::ServerWriteReactor<gridbench::v1::TaskEvent>
   TaskScheduler* const scheduler_;
   int64_t watch_id_ = 0;  // Set once in the constructor.
 
-  absl::Mutex mu_;
+  StdMutex mu_;
   std::deque<gridbench::v1::TaskEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool job_final_ ABSL_GUARDED_BY(mu_) = false;

@@ -85,7 +85,7 @@ std::vector<TaskRecord> TaskScheduler::ExpandTasks(const gridbench::v1::JobSpec&
 void TaskScheduler::SubmitJob(
     const gridbench::v1::JobSpec& spec, const std::string& submitter,
     std::function<void(absl::StatusOr<gridbench::v1::SubmitJobResponse>)> done) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   const int64_t now = clock_->NowNanos();
   JobEntry entry;
   entry.job.set_job_id(NewId("j-"));
@@ -296,7 +296,7 @@ void TaskScheduler::Publish(const TaskEntry& task, const std::string& message) {
 }
 
 absl::StatusOr<int64_t> TaskScheduler::Watch(const std::string& job_id, TaskEventSink sink) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   for (const std::string& id : job->second.task_ids) sink(EventFor(tasks_.at(id)));
@@ -306,12 +306,12 @@ absl::StatusOr<int64_t> TaskScheduler::Watch(const std::string& job_id, TaskEven
 }
 
 void TaskScheduler::Unwatch(int64_t watch_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   watchers_.erase(watch_id);
 }
 
 bool TaskScheduler::JobIsFinal(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
   return job == jobs_.end() || IsFinalJob(job->second.job.state());
 }
@@ -327,14 +327,14 @@ Job TaskScheduler::JobView(const JobEntry& entry, bool with_attempts) {
 }
 
 absl::StatusOr<Job> TaskScheduler::GetJob(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   return JobView(job->second, true);
 }
 
 std::vector<Job> TaskScheduler::ListJobs(size_t limit) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   std::vector<Job> out;
   for (auto it = job_order_.rbegin(); it != job_order_.rend() && out.size() < limit; ++it) {
     out.push_back(JobView(jobs_.at(*it), false));
@@ -343,7 +343,7 @@ std::vector<Job> TaskScheduler::ListJobs(size_t limit) {
 }
 
 absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   if (IsFinalJob(job->second.job.state())) {
@@ -374,7 +374,7 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
 ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
                                          const gridbench::v1::SignedResult& r,
                                          gridbench::v1::StoredResult* to_store) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = tasks_.find(r.task_id());
   if (it == tasks_.end()) return ResultVerdict::kStale;
   TaskEntry& task = it->second;
@@ -399,7 +399,7 @@ ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
 void TaskScheduler::OnResultStored(const std::string& worker_id,
                                    const gridbench::v1::SignedResult& r,
                                    const absl::Status& store_status) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   TaskEntry& task = tasks_.at(r.task_id());
   task.committing = false;
   Attempt* attempt = CurrentAttempt(task);

@@ -27,7 +27,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/annotated_mutex.h"
 #include "coordinator/clock.h"
 #include "coordinator/coordinator_config.h"
 #include "coordinator/pending_queue.h"
@@ -172,7 +172,7 @@ class TaskScheduler {
   CoordinatorStore* const store_;
   Clock* const clock_;
 
-  absl::Mutex mu_;
+  StdMutex mu_;
   std::map<std::string, JobEntry> jobs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // Submission order.
   std::map<std::string, TaskEntry> tasks_ ABSL_GUARDED_BY(mu_);

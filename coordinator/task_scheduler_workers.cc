@@ -11,7 +11,7 @@
 namespace gridbench::coordinator {
 
 void TaskScheduler::Restore(const LoadedState& state) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   const int64_t now = clock_->NowNanos();
   const int64_t grace_deadline = now + SecondsToNanos(config_.reconnect_grace_seconds);
   for (const auto& worker : state.workers) {
@@ -57,7 +57,7 @@ void TaskScheduler::Restore(const LoadedState& state) {
 void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
                                  const std::string& peer,
                                  std::function<void(absl::StatusOr<std::string>)> done) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   for (const auto& [id, entry] : workers_) {
     if (entry.worker.public_key() == request.public_key()) {
       return done(absl::AlreadyExistsError(
@@ -87,7 +87,7 @@ void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::WorkerForSession(
     const std::string& worker_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("unknown worker ", worker_id));
   if (it->second.worker.state() == gridbench::v1::WORKER_STATE_REVOKED) {
@@ -97,7 +97,7 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::WorkerForSession(
 }
 
 absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello, WorkerLink* link) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(hello.worker_id());
   if (it == workers_.end()) return absl::NotFoundError("unknown worker");
   WorkerEntry& entry = it->second;
@@ -131,7 +131,7 @@ absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello, Wor
 }
 
 void TaskScheduler::DetachSession(const std::string& worker_id, WorkerLink* link) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end() || it->second.link != link) return;
   it->second.link = nullptr;
@@ -144,7 +144,7 @@ void TaskScheduler::DetachSession(const std::string& worker_id, WorkerLink* link
 
 void TaskScheduler::OnHeartbeat(const std::string& worker_id,
                                 const gridbench::v1::Heartbeat& heartbeat) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return;
   const int64_t now = clock_->NowNanos();
@@ -155,7 +155,7 @@ void TaskScheduler::OnHeartbeat(const std::string& worker_id,
 
 void TaskScheduler::OnProgress(const std::string& worker_id,
                                const gridbench::v1::Progress& progress) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = tasks_.find(progress.task_id());
   if (it == tasks_.end()) return;
   gridbench::v1::Attempt* attempt = CurrentAttempt(it->second);
@@ -172,7 +172,7 @@ void TaskScheduler::OnProgress(const std::string& worker_id,
 
 void TaskScheduler::OnFailure(const std::string& worker_id,
                               const gridbench::v1::AttemptFailure& failure) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = tasks_.find(failure.task_id());
   if (it == tasks_.end()) return;
   gridbench::v1::Attempt* attempt = CurrentAttempt(it->second);
@@ -189,20 +189,20 @@ void TaskScheduler::OnFailure(const std::string& worker_id,
 
 void TaskScheduler::SendToWorker(const std::string& worker_id,
                                  const gridbench::v1::CoordinatorMessage& message) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it != workers_.end() && it->second.link != nullptr) it->second.link->Send(message);
 }
 
 std::vector<gridbench::v1::Worker> TaskScheduler::ListWorkers() {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   std::vector<gridbench::v1::Worker> out;
   for (const auto& [id, entry] : workers_) out.push_back(entry.worker);
   return out;
 }
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::RevokeWorker(const std::string& worker_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("no worker ", worker_id));
   WorkerEntry& entry = it->second;
@@ -220,7 +220,7 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::RevokeWorker(const std::str
 }
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::DrainWorker(const std::string& worker_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("no worker ", worker_id));
   WorkerEntry& entry = it->second;
@@ -251,7 +251,7 @@ void TaskScheduler::LoseWorker(WorkerEntry& entry, const std::string& reason) {
 }
 
 void TaskScheduler::Tick() {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   const int64_t now = clock_->NowNanos();
   for (auto& [id, entry] : workers_) {
     const auto state = entry.worker.state();

@@ -43,7 +43,7 @@ TokenAuthority::TokenAuthority(CoordinatorStore* store, Clock* clock)
     : store_(store), clock_(clock) {}
 
 void TokenAuthority::Load(const std::vector<TokenRecord>& tokens) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   for (const TokenRecord& token : tokens) by_hash_[token.hash_hex] = token;
 }
 
@@ -68,7 +68,7 @@ void TokenAuthority::Create(Role role, double ttl_seconds, bool one_time,
   record.one_time = one_time;
   record.description = description;
   {
-    absl::MutexLock lock(&mu_);
+    StdMutexLock lock(mu_);
     by_hash_[record.hash_hex] = record;
   }
   store_->AppendAudit({record.created_unix_nanos, "token_created", record.token_id,
@@ -83,7 +83,7 @@ absl::StatusOr<Principal> TokenAuthority::Authorize(const std::string& bearer_to
   if (bearer_token.empty()) {
     return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
   }
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   auto it = by_hash_.find(Sha256Hex(bearer_token));
   if (it == by_hash_.end()) return absl::UnauthenticatedError("unknown token");
   TokenRecord& record = it->second;
@@ -105,7 +105,7 @@ absl::StatusOr<Principal> TokenAuthority::Authorize(const std::string& bearer_to
 }
 
 absl::Status TokenAuthority::Revoke(const std::string& token_id) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   for (auto& [hash, record] : by_hash_) {
     if (record.token_id != token_id) continue;
     record.revoked = true;
@@ -118,7 +118,7 @@ absl::Status TokenAuthority::Revoke(const std::string& token_id) {
 
 absl::StatusOr<bool> TokenAuthority::EnsureAdminToken(const std::string& path) {
   {
-    absl::MutexLock lock(&mu_);
+    StdMutexLock lock(mu_);
     for (const auto& [hash, record] : by_hash_) {
       const bool live = !record.revoked && (record.expires_unix_nanos == 0 ||
                                             record.expires_unix_nanos > clock_->NowNanos());

@@ -14,7 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/annotated_mutex.h"
 #include "coordinator/clock.h"
 #include "coordinator/store/coordinator_store.h"
 
@@ -60,7 +60,7 @@ class TokenAuthority {
  private:
   CoordinatorStore* const store_;
   Clock* const clock_;
-  absl::Mutex mu_;
+  StdMutex mu_;
   std::map<std::string, TokenRecord> by_hash_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -17,7 +17,7 @@ WorkerSession::WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store,
 }
 
 void WorkerSession::Send(const CoordinatorMessage& message) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (finish_requested_) return;
   outbox_.push_back(message);
   if (!writing_) StartNextWriteLocked();
@@ -36,7 +36,7 @@ void WorkerSession::StartNextWriteLocked() {
 }
 
 void WorkerSession::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   writing_ = false;
   outbox_.pop_front();
   if (!ok) {
@@ -49,7 +49,7 @@ void WorkerSession::OnWriteDone(bool ok) {
 }
 
 void WorkerSession::Close(absl::Status status) {
-  absl::MutexLock lock(&mu_);
+  StdMutexLock lock(mu_);
   if (finish_requested_) return;
   finish_requested_ = true;
   finish_status_ = std::move(status);

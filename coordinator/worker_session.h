@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/annotated_mutex.h"
 #include "coordinator/task_scheduler.h"
 #include "grpcpp/support/server_callback.h"
 #include "gridbench/v1/worker.pb.h"
@@ -64,7 +64,7 @@ class WorkerSession final
   std::string public_key_;
   bool attached_ = false;
 
-  absl::Mutex mu_;
+  StdMutex mu_;
   std::deque<gridbench::v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;

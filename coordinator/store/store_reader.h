@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
-#include "coordinator/store/std_mutex.h"
+#include "common/annotated_mutex.h"
 
 namespace gridbench::coordinator {
 

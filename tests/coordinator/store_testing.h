@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "coordinator/store/coordinator_store.h"
-#include "coordinator/store/std_mutex.h"
+#include "common/annotated_mutex.h"
 #include "gtest/gtest.h"
 
 namespace gridbench::coordinator::testing {

@@ -6,15 +6,15 @@
 // races that are not there; it does see the pthread calls under std::mutex.
 //
 // Thread-safety: these are the synchronisation primitives.
-#ifndef GRIDBENCH_COORDINATOR_STORE_STD_MUTEX_H_
-#define GRIDBENCH_COORDINATOR_STORE_STD_MUTEX_H_
+#ifndef GRIDBENCH_COMMON_ANNOTATED_MUTEX_H_
+#define GRIDBENCH_COMMON_ANNOTATED_MUTEX_H_
 
 #include <condition_variable>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
 
-namespace gridbench::coordinator {
+namespace gridbench {
 
 class ABSL_LOCKABLE StdMutex {
  public:
@@ -54,6 +54,6 @@ class StdCondVar {
   std::condition_variable cv_;
 };
 
-}  // namespace gridbench::coordinator
+}  // namespace gridbench
 
-#endif  // GRIDBENCH_COORDINATOR_STORE_STD_MUTEX_H_
+#endif  // GRIDBENCH_COMMON_ANNOTATED_MUTEX_H_
