@@ -160,7 +160,6 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   jobs_.at(task.record.task.job_id()).any_started = true;
   worker.running_task_id = *task_id;
   worker.worker.set_running_task_id(*task_id);
-  store_->UpsertAttempt(*task_id, *attempt);
   PersistTask(task);
 
   gridbench::v1::CoordinatorMessage message;
@@ -191,6 +190,7 @@ Attempt* TaskScheduler::CurrentAttempt(TaskEntry& task) {
   return last->state() == gridbench::v1::ATTEMPT_STATE_RUNNING ? last : nullptr;
 }
 
+// Writes the task with its latest attempt: every attempt change goes through here.
 void TaskScheduler::PersistTask(const TaskEntry& task) { store_->UpsertTask(task.record); }
 
 void TaskScheduler::ReleaseWorker(const std::string& worker_id, const std::string& task_id) {
@@ -206,7 +206,6 @@ void TaskScheduler::FailAttempt(TaskEntry& task, const std::string& reason, bool
   attempt->set_state(gridbench::v1::ATTEMPT_STATE_FAILED);
   attempt->set_finished_unix_nanos(clock_->NowNanos());
   attempt->set_failure_reason(reason);
-  store_->UpsertAttempt(task.record.task.task_id(), *attempt);
   const std::string worker_id = attempt->worker_id();
   ReleaseWorker(worker_id, task.record.task.task_id());
   task.committing = false;
@@ -355,7 +354,6 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
     if (Attempt* attempt = CurrentAttempt(task)) {
       attempt->set_state(gridbench::v1::ATTEMPT_STATE_CANCELLED);
       attempt->set_finished_unix_nanos(clock_->NowNanos());
-      store_->UpsertAttempt(id, *attempt);
       gridbench::v1::CoordinatorMessage cancel;
       cancel.mutable_cancel()->set_task_id(id);
       cancel.mutable_cancel()->set_attempt_id(attempt->attempt_id());
@@ -412,7 +410,6 @@ void TaskScheduler::OnResultStored(const std::string& worker_id,
   }
   attempt->set_state(gridbench::v1::ATTEMPT_STATE_SUCCEEDED);
   attempt->set_finished_unix_nanos(clock_->NowNanos());
-  store_->UpsertAttempt(r.task_id(), *attempt);
   ReleaseWorker(worker_id, r.task_id());
   FinishTask(task, gridbench::v1::TASK_STATE_SUCCEEDED, "");
   auto worker = workers_.find(worker_id);

@@ -67,7 +67,14 @@ void CoordinatorStore::UpdateJobState(const std::string& job_id, gridbench::v1::
 }
 
 void CoordinatorStore::UpsertTask(const TaskRecord& task, Done done) {
-  impl_->writer.Enqueue([task](SqliteDb& db) { return WriteTask(db, task); }, std::move(done));
+  impl_->writer.Enqueue(
+      [task](SqliteDb& db) {
+        absl::Status status = WriteTask(db, task);
+        const auto& attempts = task.task.attempts();
+        if (!status.ok() || attempts.empty()) return status;
+        return WriteAttempt(db, task.task.task_id(), *attempts.rbegin());
+      },
+      std::move(done));
 }
 
 void CoordinatorStore::UpsertAttempt(const std::string& task_id,

@@ -44,7 +44,7 @@ struct TokenRecord {
 
 // A task as the scheduler keeps it: the API view plus scheduling fields.
 struct TaskRecord {
-  gridbench::v1::Task task;  // `attempts` is ignored by UpsertTask.
+  gridbench::v1::Task task;  // UpsertTask writes only the last of `attempts`.
   int64_t seq = 0;           // Submission order (FIFO within a priority).
   int64_t next_eligible_unix_nanos = 0;  // Retry backoff: not before this.
   std::string avoid_worker_id;           // Worker of the last failed attempt.
@@ -97,6 +97,8 @@ class CoordinatorStore {
                  Done done = nullptr);
   void UpdateJobState(const std::string& job_id, gridbench::v1::JobState state,
                       Done done = nullptr);
+  // Writes the task and, in the same change, its latest attempt: the only
+  // one that can have changed since the task was last written.
   void UpsertTask(const TaskRecord& task, Done done = nullptr);
   void UpsertAttempt(const std::string& task_id, const gridbench::v1::Attempt& attempt,
                      Done done = nullptr);
