@@ -78,7 +78,9 @@ TEST(HardwareProbeTest, ConsistentWithThisMachine) {
     EXPECT_THAT(hw->backends(), Contains("vulkan"));
     for (const auto& d : hw->vulkan_devices()) {
       EXPECT_FALSE(d.name().empty());
-      if (d.type() == "cpu") EXPECT_TRUE(d.software()) << d.name();
+      if (d.type() == "cpu") {
+        EXPECT_TRUE(d.software()) << d.name();
+      }
     }
   } else {
     EXPECT_THAT(hw->backends(), Not(Contains("vulkan")));
