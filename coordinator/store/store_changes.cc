@@ -168,12 +168,10 @@ absl::Status WriteNewResult(SqliteDb& db, const StoredResult& result, int64_t st
   return status;
 }
 
-absl::Status WriteNewToken(SqliteDb& db, const TokenRecord& token) {
-  GB_RETURN_IF_ERROR(RequireId("token_id", token.token_id));
-  GB_RETURN_IF_ERROR(RequireId("token hash", token.hash_hex));
-  GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("storing token " + token.token_id, R"sql(
-      INSERT INTO tokens (id, hash, role, created, expires, one_time, used, revoked, description)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql"));
+namespace {
+
+// Both token statements number their parameters the same way, ?1..?9.
+Statement& BindToken(Statement& stmt, const TokenRecord& token) {
   return stmt.BindText(1, token.token_id)
       .BindText(2, token.hash_hex)
       .BindInt(3, token.role)
@@ -182,8 +180,18 @@ absl::Status WriteNewToken(SqliteDb& db, const TokenRecord& token) {
       .BindInt(6, token.one_time)
       .BindInt(7, token.used)
       .BindInt(8, token.revoked)
-      .BindText(9, token.description)
-      .Run();
+      .BindText(9, token.description);
+}
+
+}  // namespace
+
+absl::Status WriteNewToken(SqliteDb& db, const TokenRecord& token) {
+  GB_RETURN_IF_ERROR(RequireId("token_id", token.token_id));
+  GB_RETURN_IF_ERROR(RequireId("token hash", token.hash_hex));
+  GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("storing token " + token.token_id, R"sql(
+      INSERT INTO tokens (id, hash, role, created, expires, one_time, used, revoked, description)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql"));
+  return BindToken(stmt, token).Run();
 }
 
 absl::Status WriteTokenUpdate(SqliteDb& db, const TokenRecord& token) {
@@ -191,16 +199,7 @@ absl::Status WriteTokenUpdate(SqliteDb& db, const TokenRecord& token) {
       UPDATE tokens SET hash = ?2, role = ?3, created = ?4, expires = ?5, one_time = ?6,
           used = ?7, revoked = ?8, description = ?9
       WHERE id = ?1)sql"));
-  GB_RETURN_IF_ERROR(stmt.BindText(1, token.token_id)
-                         .BindText(2, token.hash_hex)
-                         .BindInt(3, token.role)
-                         .BindInt(4, token.created_unix_nanos)
-                         .BindInt(5, token.expires_unix_nanos)
-                         .BindInt(6, token.one_time)
-                         .BindInt(7, token.used)
-                         .BindInt(8, token.revoked)
-                         .BindText(9, token.description)
-                         .Run());
+  GB_RETURN_IF_ERROR(BindToken(stmt, token).Run());
   return RequireChanged(db, "token " + token.token_id);
 }
 
