@@ -151,6 +151,13 @@ void TaskScheduler::OnHeartbeat(const std::string& worker_id,
   it->second.worker.set_last_seen_unix_nanos(now);
   it->second.worker.set_load_average(heartbeat.load_average());
   it->second.lease_deadline = now + SecondsToNanos(config_.lease_timeout_seconds);
+  // A worker draining on its own (SIGTERM) shows as draining and gets no new work.
+  if (heartbeat.draining() && !it->second.draining &&
+      it->second.worker.state() == gridbench::v1::WORKER_STATE_CONNECTED) {
+    it->second.draining = true;
+    it->second.worker.set_state(gridbench::v1::WORKER_STATE_DRAINING);
+    store_->UpsertWorker(it->second.worker);
+  }
 }
 
 void TaskScheduler::OnProgress(const std::string& worker_id,

@@ -176,6 +176,18 @@ TEST_F(TaskSchedulerTest, SilentWorkerIsLostAndTaskRetriesOnAnotherWorker) {
   EXPECT_EQ(view->tasks(0).attempts(0).state(), gridbench::v1::ATTEMPT_STATE_FAILED);
 }
 
+TEST_F(TaskSchedulerTest, WorkerDrainingOnItsOwnGetsNoNewWork) {
+  const std::string w = Enroll("w1");
+  RecordingLink link;
+  Attach(w, link);
+  gridbench::v1::Heartbeat heartbeat;
+  heartbeat.set_draining(true);
+  scheduler_->OnHeartbeat(w, heartbeat);
+  Submit("after-drain", 0);
+  EXPECT_TRUE(link.Assignments().empty());
+  EXPECT_EQ(scheduler_->ListWorkers().at(0).state(), gridbench::v1::WORKER_STATE_DRAINING);
+}
+
 TEST_F(TaskSchedulerTest, InvalidParametersFailWithoutRetry) {
   const std::string w = Enroll("w1");
   RecordingLink link;
