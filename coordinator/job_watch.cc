@@ -3,15 +3,6 @@
 #include "common/grpc_status.h"
 
 namespace gridbench::coordinator {
-namespace {
-
-bool IsFinalJob(gridbench::v1::JobState state) {
-  return state == gridbench::v1::JOB_STATE_SUCCEEDED ||
-         state == gridbench::v1::JOB_STATE_FAILED || state == gridbench::v1::JOB_STATE_CANCELLED;
-}
-
-}  // namespace
-
 JobWatch::JobWatch(TaskScheduler* scheduler, const std::string& job_id) : scheduler_(scheduler) {
   absl::StatusOr<int64_t> id =
       scheduler_->Watch(job_id, [this](const gridbench::v1::TaskEvent& e) { Push(e); });
@@ -32,7 +23,7 @@ void JobWatch::Push(const gridbench::v1::TaskEvent& event) {
   StdMutexLock lock(mu_);
   if (finished_) return;
   queue_.push_back(event);
-  if (IsFinalJob(event.job_state())) job_final_ = true;
+  if (IsFinalJobState(event.job_state())) job_final_ = true;
   if (!writing_ && watch_id_ != 0) WriteNextLocked();
 }
 

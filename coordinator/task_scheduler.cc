@@ -23,12 +23,12 @@ bool IsFinal(TaskState state) {
          state == gridbench::v1::TASK_STATE_FAILED || state == gridbench::v1::TASK_STATE_CANCELLED;
 }
 
-bool IsFinalJob(gridbench::v1::JobState state) {
+}  // namespace
+
+bool IsFinalJobState(gridbench::v1::JobState state) {
   return state == gridbench::v1::JOB_STATE_SUCCEEDED ||
          state == gridbench::v1::JOB_STATE_FAILED || state == gridbench::v1::JOB_STATE_CANCELLED;
 }
-
-}  // namespace
 
 TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock)
     : config_(config), store_(store), clock_(clock), rng_(std::random_device{}()) {}
@@ -257,7 +257,7 @@ void TaskScheduler::CountTask(const gridbench::v1::Task& task) {
 
 void TaskScheduler::UpdateJobState(const std::string& job_id) {
   JobEntry& job = jobs_.at(job_id);
-  if (IsFinalJob(job.job.state())) return;
+  if (IsFinalJobState(job.job.state())) return;
   gridbench::v1::JobState next = job.job.state();
   if (job.final_tasks == job.task_ids.size()) {
     next = job.any_cancelled ? gridbench::v1::JOB_STATE_CANCELLED
@@ -312,7 +312,7 @@ void TaskScheduler::Unwatch(int64_t watch_id) {
 bool TaskScheduler::JobIsFinal(const std::string& job_id) {
   StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
-  return job == jobs_.end() || IsFinalJob(job->second.job.state());
+  return job == jobs_.end() || IsFinalJobState(job->second.job.state());
 }
 
 Job TaskScheduler::JobView(const JobEntry& entry, bool with_attempts) {
@@ -345,7 +345,7 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
   StdMutexLock lock(mu_);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
-  if (IsFinalJob(job->second.job.state())) {
+  if (IsFinalJobState(job->second.job.state())) {
     return absl::FailedPreconditionError(absl::StrCat("job ", job_id, " has already finished"));
   }
   for (const std::string& id : job->second.task_ids) {

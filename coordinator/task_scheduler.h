@@ -37,6 +37,9 @@
 
 namespace gridbench::coordinator {
 
+// True for SUCCEEDED, FAILED and CANCELLED: a job in one of them never changes.
+bool IsFinalJobState(gridbench::v1::JobState state);
+
 // The scheduler's handle on one worker's open session.
 class WorkerLink {
  public:

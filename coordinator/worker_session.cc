@@ -10,6 +10,23 @@ namespace gridbench::coordinator {
 
 using gridbench::v1::CoordinatorMessage;
 
+namespace {
+
+// The acknowledgement of `result`; `error` says why when it is not accepted.
+CoordinatorMessage AckFor(const gridbench::v1::SignedResult& result, bool accepted,
+                          const std::string& error) {
+  CoordinatorMessage ack;
+  auto* a = ack.mutable_ack();
+  a->set_task_id(result.task_id());
+  a->set_attempt_id(result.attempt_id());
+  a->set_sequence(result.sequence());
+  a->set_accepted(accepted);
+  if (!accepted) a->set_error(error);
+  return ack;
+}
+
+}  // namespace
+
 WorkerSession::WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store,
                              const CoordinatorConfig* config, std::string peer)
     : scheduler_(scheduler), store_(store), config_(config), peer_(std::move(peer)) {
@@ -148,14 +165,7 @@ void WorkerSession::Refuse(const gridbench::v1::SignedResult& result,
                     absl::StrCat("worker ", hello_.worker_id(), " attempt ", result.attempt_id(),
                                  ": ", why),
                     peer_);
-  CoordinatorMessage ack;
-  auto* a = ack.mutable_ack();
-  a->set_task_id(result.task_id());
-  a->set_attempt_id(result.attempt_id());
-  a->set_sequence(result.sequence());
-  a->set_accepted(false);
-  a->set_error(why);
-  Send(ack);
+  Send(AckFor(result, false, why));
 }
 
 void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
@@ -180,15 +190,9 @@ void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
   TaskScheduler* scheduler = scheduler_;
   store_->InsertResult(stored, [scheduler, worker_id, result](absl::Status status) {
     scheduler->OnResultStored(worker_id, result, status);
-    CoordinatorMessage ack;
-    auto* a = ack.mutable_ack();
-    a->set_task_id(result.task_id());
-    a->set_attempt_id(result.attempt_id());
-    a->set_sequence(result.sequence());
     // A copy that was already committed counts as stored: the worker may drop it.
-    a->set_accepted(status.ok() || absl::IsAlreadyExists(status));
-    if (!a->accepted()) a->set_error(std::string(status.message()));
-    scheduler->SendToWorker(worker_id, ack);
+    const bool stored_ok = status.ok() || absl::IsAlreadyExists(status);
+    scheduler->SendToWorker(worker_id, AckFor(result, stored_ok, std::string(status.message())));
   });
 }
 
