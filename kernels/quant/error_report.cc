@@ -10,6 +10,48 @@
 
 namespace gridbench::kernels::quant {
 
+void QuantErrorAccumulator::Add(const float* original, const float* reconstructed, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double o = original[i], r = reconstructed[i], e = r - o;
+    sum_o2_ += o * o;
+    sum_r2_ += r * r;
+    sum_or_ += o * r;
+    sum_e2_ += e * e;
+    max_abs_ = std::max(max_abs_, std::fabs(e));
+  }
+  count_ += n;
+}
+
+void QuantErrorAccumulator::Merge(const QuantErrorAccumulator& other) {
+  count_ += other.count_;
+  sum_o2_ += other.sum_o2_;
+  sum_r2_ += other.sum_r2_;
+  sum_or_ += other.sum_or_;
+  sum_e2_ += other.sum_e2_;
+  max_abs_ = std::max(max_abs_, other.max_abs_);
+}
+
+QuantErrorReport QuantErrorAccumulator::Report() const {
+  QuantErrorReport report;
+  if (count_ == 0) return report;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  report.count = count_;
+  report.rmse = std::sqrt(sum_e2_ / static_cast<double>(count_));
+  report.max_abs_error = max_abs_;
+  if (sum_o2_ > 0) {
+    report.relative_rmse = std::sqrt(sum_e2_ / sum_o2_);
+  } else {
+    report.relative_rmse = sum_e2_ > 0 ? kInf : 0.0;
+  }
+  report.snr_db = sum_e2_ > 0 ? 10 * std::log10(sum_o2_ / sum_e2_) : kInf;
+  if (sum_o2_ > 0 && sum_r2_ > 0) {
+    report.cosine_similarity = sum_or_ / std::sqrt(sum_o2_ * sum_r2_);
+  } else {
+    report.cosine_similarity = (sum_o2_ == 0 && sum_r2_ == 0) ? 1.0 : 0.0;
+  }
+  return report;
+}
+
 absl::StatusOr<QuantErrorReport> CompareTensors(std::string_view tensor_name, const float* original,
                                                 const float* reconstructed, int64_t n) {
   if (n <= 0) {
@@ -20,32 +62,9 @@ absl::StatusOr<QuantErrorReport> CompareTensors(std::string_view tensor_name, co
       CheckFinite(absl::StrCat(std::string(tensor_name), " (original)"), original, n));
   GB_RETURN_IF_ERROR(
       CheckFinite(absl::StrCat(std::string(tensor_name), " (reconstructed)"), reconstructed, n));
-  double sum_o2 = 0, sum_r2 = 0, sum_or = 0, sum_e2 = 0, max_abs = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double o = original[i], r = reconstructed[i], e = r - o;
-    sum_o2 += o * o;
-    sum_r2 += r * r;
-    sum_or += o * r;
-    sum_e2 += e * e;
-    max_abs = std::max(max_abs, std::fabs(e));
-  }
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  QuantErrorReport report;
-  report.count = n;
-  report.rmse = std::sqrt(sum_e2 / n);
-  report.max_abs_error = max_abs;
-  if (sum_o2 > 0) {
-    report.relative_rmse = std::sqrt(sum_e2 / sum_o2);
-  } else {
-    report.relative_rmse = sum_e2 > 0 ? kInf : 0.0;
-  }
-  report.snr_db = sum_e2 > 0 ? 10 * std::log10(sum_o2 / sum_e2) : kInf;
-  if (sum_o2 > 0 && sum_r2 > 0) {
-    report.cosine_similarity = sum_or / std::sqrt(sum_o2 * sum_r2);
-  } else {
-    report.cosine_similarity = (sum_o2 == 0 && sum_r2 == 0) ? 1.0 : 0.0;
-  }
-  return report;
+  QuantErrorAccumulator sums;
+  sums.Add(original, reconstructed, n);
+  return sums.Report();
 }
 
 absl::StatusOr<QuantErrorReport> MeasureQuantizationError(QuantType type,

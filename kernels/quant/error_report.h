@@ -23,6 +23,23 @@ struct QuantErrorReport {
   double cosine_similarity = 0;  // <o, r> / (|o| |r|); 1 if both all zero, 0 if one is
 };
 
+// Running sums behind a QuantErrorReport, so a report can be built from
+// pieces (e.g. one per range of rows) and pieces merged into a whole-model
+// report. Merging in a fixed order gives the same report every time.
+class QuantErrorAccumulator {
+ public:
+  // Adds `n` pairs of values. The caller checks they are finite.
+  void Add(const float* original, const float* reconstructed, int64_t n);
+  void Merge(const QuantErrorAccumulator& other);
+  int64_t count() const { return count_; }
+  // The report over everything added so far; all zero when nothing was.
+  QuantErrorReport Report() const;
+
+ private:
+  int64_t count_ = 0;
+  double sum_o2_ = 0, sum_r2_ = 0, sum_or_ = 0, sum_e2_ = 0, max_abs_ = 0;
+};
+
 // Compares `n` values. INVALID_ARGUMENT if n <= 0 or either array has a NaN
 // or infinity (naming `tensor_name`, which array and the index).
 absl::StatusOr<QuantErrorReport> CompareTensors(std::string_view tensor_name, const float* original,

@@ -50,5 +50,25 @@ TEST(ErrorReport, NonFiniteInputNamesTensorAndIndex) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Pieces merged give the report of the whole, so a model's error can be
+// summed over its tensors.
+TEST(ErrorReport, AccumulatorMergeEqualsWhole) {
+  const float original[6] = {1, -2, 3, 0.5f, -0.25f, 4};
+  const float restored[6] = {1.1f, -2, 2.9f, 0.5f, -0.2f, 3.5f};
+  QuantErrorAccumulator first, second;
+  first.Add(original, restored, 2);
+  second.Add(original + 2, restored + 2, 4);
+  first.Merge(second);
+  const absl::StatusOr<QuantErrorReport> whole = CompareTensors("t", original, restored, 6);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  const QuantErrorReport merged = first.Report();
+  EXPECT_EQ(merged.count, 6);
+  EXPECT_DOUBLE_EQ(merged.rmse, whole->rmse);
+  EXPECT_DOUBLE_EQ(merged.max_abs_error, 0.5);
+  EXPECT_DOUBLE_EQ(merged.snr_db, whole->snr_db);
+  EXPECT_DOUBLE_EQ(merged.cosine_similarity, whole->cosine_similarity);
+  EXPECT_EQ(QuantErrorAccumulator().Report().count, 0);
+}
+
 }  // namespace
 }  // namespace gridbench::kernels::quant
