@@ -48,6 +48,7 @@ class Cursor {
   template <typename T>
   std::vector<T> ReadVector(uint64_t n) {
     std::vector<T> values(n);
+    if (n == 0) return values;  // memcpy from or to null is undefined even for 0 bytes.
     std::memcpy(values.data(), bytes_.data() + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
     return values;

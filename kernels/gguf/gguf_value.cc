@@ -1,5 +1,6 @@
 #include "kernels/gguf/gguf_value.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace gridbench::kernels::gguf {
@@ -11,6 +12,41 @@ std::string GgufValueTypeName(GgufValueType type) {
   const auto id = static_cast<uint32_t>(type);
   if (id >= kGgufValueTypeCount) return absl::StrCat("type ", id);
   return std::string(kNames[id]);
+}
+
+namespace {
+
+std::string Quoted(const std::string& s) { return absl::StrCat("\"", absl::CEscape(s), "\""); }
+
+struct ItemText {
+  size_t max_items;
+  std::string operator()(const std::string& s) const { return Quoted(s); }
+  std::string operator()(bool b) const { return b ? "true" : "false"; }
+  std::string operator()(uint8_t v) const { return absl::StrCat(v); }
+  std::string operator()(int8_t v) const { return absl::StrCat(v); }
+  std::string operator()(const GgufArray& a) const {
+    std::string text = absl::StrCat("[", a.size(), " x ", GgufValueTypeName(a.element_type()), "]");
+    std::visit(
+        [&](const auto& items) {
+          for (size_t i = 0; i < items.size() && i < max_items; ++i) {
+            using Item = typename std::decay_t<decltype(items)>::value_type;
+            absl::StrAppend(&text, i == 0 ? " " : ", ", (*this)(static_cast<Item>(items[i])));
+          }
+        },
+        a.items);
+    if (a.size() > max_items) absl::StrAppend(&text, ", ...");
+    return text;
+  }
+  template <typename T>
+  std::string operator()(T v) const {
+    return absl::StrCat(v);
+  }
+};
+
+}  // namespace
+
+std::string GgufValueText(const GgufValue& value, size_t max_items) {
+  return std::visit(ItemText{max_items}, value.value);
 }
 
 size_t GgufArray::size() const {

@@ -73,6 +73,11 @@ struct GgufValue {
   bool operator==(const GgufValue&) const = default;
 };
 
+// `value` as one line of text for people: numbers as numbers, strings quoted
+// (C escapes for quotes, backslashes and control bytes), arrays as
+// "[N x TYPE] a, b, c, ..." showing at most `max_items` elements.
+std::string GgufValueText(const GgufValue& value, size_t max_items = 8);
+
 // The metadata key/value pairs of one file, in file order, with lookup by key.
 class GgufMetadata {
  public:
