@@ -195,5 +195,19 @@ TEST_F(GgufRoundTripTest, WriterRefusesBadInputAndLeavesNoFile) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_));
 }
 
+TEST(GgufValueTextTest, PrintsValuesForPeople) {
+  EXPECT_EQ(GgufValueText(GgufValue{std::string("a\"b\n")}), "\"a\\\"b\\n\"");
+  EXPECT_EQ(GgufValueText(GgufValue{uint8_t{200}}), "200");
+  EXPECT_EQ(GgufValueText(GgufValue{int8_t{-3}}), "-3");
+  EXPECT_EQ(GgufValueText(GgufValue{false}), "false");
+  EXPECT_EQ(GgufValueText(GgufValue{0.5f}), "0.5");
+  EXPECT_EQ(GgufValueText(GgufValue{GgufArray{std::vector<int32_t>{1, 2, 3}}}, 2),
+            "[3 x INT32] 1, 2, ...");
+  EXPECT_EQ(GgufValueText(GgufValue{
+                GgufArray{std::vector<GgufArray>{GgufArray{std::vector<std::string>{"x"}}}}}),
+            "[1 x ARRAY] [1 x STRING] \"x\"");
+  EXPECT_EQ(GgufValueText(GgufValue{GgufArray{std::vector<float>{}}}), "[0 x FLOAT32]");
+}
+
 }  // namespace
 }  // namespace gridbench::kernels::gguf
