@@ -48,7 +48,7 @@ absl::StatusOr<Connection> Connection::Open(const GlobalOptions& global) {
     return absl::Status(channel.status().code(), absl::StrCat("connecting to ", global.coordinator,
                                                               ": ", channel.status().message()));
   }
-  return Connection(gridbench::v1::Gridbench::NewStub(*channel), std::move(token));
+  return Connection(*std::move(channel), std::move(token));
 }
 
 void Connection::Prepare(grpc::ClientContext& context, bool with_deadline) const {

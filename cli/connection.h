@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "cli/command.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 
@@ -51,11 +52,16 @@ class Connection {
   void Prepare(grpc::ClientContext& context, bool with_deadline) const;
 
   Stub& stub() { return *stub_; }
+  // For the other services on the same coordinator (artifacts).
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:
-  Connection(std::unique_ptr<Stub> stub, std::string token)
-      : stub_(std::move(stub)), token_(std::move(token)) {}
+  Connection(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : channel_(std::move(channel)),
+        stub_(gridbench::v1::Gridbench::NewStub(channel_)),
+        token_(std::move(token)) {}
 
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
   std::string token_;
 };

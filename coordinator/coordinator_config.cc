@@ -136,7 +136,7 @@ absl::StatusOr<CoordinatorConfig> ParseCoordinatorConfig(const std::string& yaml
   CheckKeys(root, "",
             {"listen", "data_dir", "insecure", "tls", "heartbeat_interval_seconds",
              "lease_timeout_seconds", "reconnect_grace_seconds", "unmatched_task_timeout_seconds",
-             "retry", "log"},
+             "max_artifact_bytes", "retry", "log"},
             errors);
   ReadString(root, "listen", "listen", config.listen, errors);
   ReadString(root, "data_dir", "data_dir", config.data_dir, errors);
@@ -151,6 +151,14 @@ absl::StatusOr<CoordinatorConfig> ParseCoordinatorConfig(const std::string& yaml
                config.reconnect_grace_seconds, errors);
   ReadPositive(root, "unmatched_task_timeout_seconds", "unmatched_task_timeout_seconds",
                config.unmatched_task_timeout_seconds, errors);
+  if (const YAML::Node n = root["max_artifact_bytes"]) {
+    uint64_t value = 0;
+    if (!n.IsScalar() || !YAML::convert<uint64_t>::decode(n, value) || value == 0) {
+      errors.Add(n, "max_artifact_bytes", "must be a positive number of bytes");
+    } else {
+      config.max_artifact_bytes = value;
+    }
+  }
   if (root["retry"]) ReadRetry(root["retry"], config.default_retry, errors);
   if (root["log"]) ReadLog(root["log"], config, errors);
   if (config.lease_timeout_seconds <= config.heartbeat_interval_seconds) {

@@ -3,6 +3,7 @@
 #ifndef GRIDBENCH_COORDINATOR_COORDINATOR_CONFIG_H_
 #define GRIDBENCH_COORDINATOR_COORDINATOR_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,8 @@ struct CoordinatorConfig {
   double reconnect_grace_seconds = 60;
   // A task no enrolled worker can match fails after this long.
   double unmatched_task_timeout_seconds = 300;
+  // Artifacts larger than this are refused (RESOURCE_EXHAUSTED). 16 GiB.
+  uint64_t max_artifact_bytes = uint64_t{16} << 30;
   // Used for tasks whose job file gives no retry policy.
   gridbench::v1::RetryPolicy default_retry;
   std::string log_level = "info";
@@ -34,6 +37,8 @@ struct CoordinatorConfig {
   std::string DatabasePath() const { return data_dir + "/gridbench.db"; }
   std::string AdminTokenPath() const { return data_dir + "/admin.token"; }
   std::string AddressFilePath() const { return data_dir + "/coordinator.addr"; }
+  // Artifact bytes: sha256/<hex[0:2]>/<hex> below it (coordinator/artifact_store.h).
+  std::string ArtifactDir() const { return data_dir + "/artifacts"; }
 };
 
 // Defaults for every field (data_dir excepted).

@@ -76,12 +76,19 @@ absl::Status CoordinatorServer::Init() {
   if (!wrote.ok()) return Wrap(wrote.status(), "creating the first admin token");
   if (*wrote) spdlog::info("wrote a new admin token to {} (mode 0600)", config_.AdminTokenPath());
 
+  auto artifacts =
+      ArtifactStore::Open(config_.ArtifactDir(), config_.max_artifact_bytes, store_.get(), clock_);
+  if (!artifacts.ok()) return Wrap(artifacts.status(), "opening the artifact store");
+  artifacts_ = *std::move(artifacts);
+
   auto creds = MakeServerCredentials(config_.tls);
   if (!creds.ok()) return Wrap(creds.status(), "setting up TLS");
   gridbench_service_ = std::make_unique<GridbenchService>(scheduler_.get(), tokens_.get(),
-                                                          store_.get());
+                                                          store_.get(), artifacts_.get());
   worker_service_ = std::make_unique<WorkerGatewayService>(scheduler_.get(), tokens_.get(),
                                                            store_.get(), &config_);
+  artifact_service_ =
+      std::make_unique<ArtifactService>(artifacts_.get(), tokens_.get(), scheduler_.get(), clock_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -90,6 +97,7 @@ absl::Status CoordinatorServer::Init() {
   ApplyServerOptions(builder);
   builder.RegisterService(gridbench_service_.get());
   builder.RegisterService(worker_service_.get());
+  builder.RegisterService(artifact_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));

@@ -10,6 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "coordinator/artifact_service.h"
+#include "coordinator/artifact_store.h"
 #include "coordinator/clock.h"
 #include "coordinator/coordinator_config.h"
 #include "coordinator/gridbench_service.h"
@@ -33,6 +35,7 @@ class CoordinatorServer {
   const std::string& address() const { return address_; }
   TaskScheduler& scheduler() { return *scheduler_; }
   CoordinatorStore& store() { return *store_; }
+  ArtifactStore& artifacts() { return *artifacts_; }
 
   // Stops accepting calls, ends open streams, commits what is queued.
   void Shutdown();
@@ -50,6 +53,8 @@ class CoordinatorServer {
   std::unique_ptr<TokenAuthority> tokens_;
   std::unique_ptr<GridbenchService> gridbench_service_;
   std::unique_ptr<WorkerGatewayService> worker_service_;
+  std::unique_ptr<ArtifactStore> artifacts_;
+  std::unique_ptr<ArtifactService> artifact_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   absl::Notification stop_ticking_;

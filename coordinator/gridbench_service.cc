@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/job_file.h"
+#include "common/task_params.h"
 #include "coordinator/call_auth.h"
 #include "coordinator/job_watch.h"
 
@@ -16,6 +17,20 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* c, const absl:
   grpc::ServerUnaryReactor* reactor = c->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
+}
+
+// FAILED_PRECONDITION naming the first task and parameter whose artifact
+// has not been uploaded: no worker could fetch it.
+absl::Status RequireArtifacts(ArtifactStore& artifacts, const gridbench::v1::JobSpec& spec) {
+  for (const gridbench::v1::TaskSpec& task : spec.tasks()) {
+    for (const ArtifactParam& param : ArtifactParamsOf(task)) {
+      if (artifacts.Find(param.artifact_id).ok()) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "task \"", task.name(), "\": params.", param.param, ": artifact ", param.artifact_id,
+          " is not on this coordinator; upload it first with `gridbench artifact put`"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RequireId(const std::string& id, const char* what) {
@@ -51,6 +66,7 @@ grpc::ServerUnaryReactor* GridbenchService::SubmitJob(Ctx* c,
   } else {
     return FinishWith(c, absl::InvalidArgumentError("set either job or job_yaml"));
   }
+  if (absl::Status s = RequireArtifacts(*artifacts_, spec); !s.ok()) return FinishWith(c, s);
   grpc::ServerUnaryReactor* reactor = c->DefaultReactor();
   scheduler_->SubmitJob(spec, submitter,
                         [reactor, resp](absl::StatusOr<gridbench::v1::SubmitJobResponse> result) {

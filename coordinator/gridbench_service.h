@@ -4,6 +4,7 @@
 #ifndef GRIDBENCH_COORDINATOR_GRIDBENCH_SERVICE_H_
 #define GRIDBENCH_COORDINATOR_GRIDBENCH_SERVICE_H_
 
+#include "coordinator/artifact_store.h"
 #include "coordinator/task_scheduler.h"
 #include "coordinator/token_authority.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
@@ -12,8 +13,10 @@ namespace gridbench::coordinator {
 
 class GridbenchService final : public gridbench::v1::Gridbench::CallbackService {
  public:
-  GridbenchService(TaskScheduler* scheduler, TokenAuthority* tokens, CoordinatorStore* store)
-      : scheduler_(scheduler), tokens_(tokens), store_(store) {}
+  // SubmitJob refuses a job naming an artifact that `artifacts` lacks.
+  GridbenchService(TaskScheduler* scheduler, TokenAuthority* tokens, CoordinatorStore* store,
+                   ArtifactStore* artifacts)
+      : scheduler_(scheduler), tokens_(tokens), store_(store), artifacts_(artifacts) {}
 
   using Ctx = grpc::CallbackServerContext;
   grpc::ServerUnaryReactor* SubmitJob(Ctx* c, const gridbench::v1::SubmitJobRequest* req,
@@ -47,6 +50,7 @@ class GridbenchService final : public gridbench::v1::Gridbench::CallbackService 
   TaskScheduler* const scheduler_;
   TokenAuthority* const tokens_;
   CoordinatorStore* const store_;
+  ArtifactStore* const artifacts_;
 };
 
 }  // namespace gridbench::coordinator

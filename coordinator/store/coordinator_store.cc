@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "coordinator/store/artifact_rows.h"
 #include "coordinator/store/schema.h"
 #include "coordinator/store/sqlite_db.h"
 #include "coordinator/store/store_changes.h"
@@ -115,6 +116,17 @@ absl::StatusOr<std::vector<gridbench::v1::StoredResult>> CoordinatorStore::GetRe
   return impl_->reader.GetResults(job_id);
 }
 
+void CoordinatorStore::InsertArtifact(const gridbench::v1::ArtifactInfo& artifact, Done done) {
+  impl_->writer.Enqueue([artifact](SqliteDb& db) { return WriteArtifact(db, artifact); },
+                        std::move(done));
+}
+
+void CoordinatorStore::DeleteArtifact(const std::string& artifact_id, Done done) {
+  impl_->writer.Enqueue(
+      [artifact_id](SqliteDb& db) { return WriteArtifactDeletion(db, artifact_id); },
+      std::move(done));
+}
+
 absl::StatusOr<std::vector<AuditEntry>> CoordinatorStore::ListAudit(const std::string& kind,
                                                                     int limit) {
   return impl_->reader.ListAudit(kind, limit);
@@ -125,3 +137,7 @@ absl::StatusOr<int64_t> CoordinatorStore::CountResultsForTask(const std::string&
 }
 
 }  // namespace gridbench::coordinator
+absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> CoordinatorStore::ListArtifacts() {
+  return impl_->reader.ListArtifacts();
+}
+

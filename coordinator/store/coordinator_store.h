@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gridbench/v1/gridbench.pb.h"
+#include "gridbench/v1/artifact.pb.h"
 
 namespace gridbench::coordinator {
 
@@ -130,6 +131,10 @@ class CoordinatorStore {
   absl::StatusOr<std::vector<gridbench::v1::StoredResult>> GetResults(const std::string& job_id);
   // Newest first; `kind` empty means all kinds.
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(const std::string& kind, int limit);
+  // Records an artifact's metadata; a row with the same id is kept as it is.
+  void InsertArtifact(const gridbench::v1::ArtifactInfo& artifact, Done done = nullptr);
+  // NOT_FOUND when there is no such row.
+  void DeleteArtifact(const std::string& artifact_id, Done done = nullptr);
   // How many result rows exist for an attempt / a task (tests, duplicate checks).
   absl::StatusOr<int64_t> CountResultsForTask(const std::string& task_id);
 
@@ -142,3 +147,5 @@ class CoordinatorStore {
 }  // namespace gridbench::coordinator
 
 #endif  // GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
+  // Every artifact's metadata, newest first.
+  absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> ListArtifacts();

@@ -121,8 +121,21 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
 )sql";
 
+// Artifact bytes live in files under <data_dir>/artifacts/sha256/; this
+// table is their catalogue. `id` is "sha256:" + the hex of the bytes.
+constexpr absl::string_view kArtifactsTable = R"sql(
+CREATE TABLE artifacts (
+  id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  uploader TEXT NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
+    {2, "artifacts", kArtifactsTable},
 };
 
 absl::Status ValidateNumbering(absl::Span<const Migration> migrations) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "coordinator/store/artifact_rows.h"
 #include "coordinator/store/column_encoding.h"
 
 namespace gridbench::coordinator {
@@ -229,6 +230,11 @@ absl::StatusOr<int64_t> StoreReader::CountResultsForTask(const std::string& task
   GB_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return absl::InternalError("count(*) returned no row");
   return stmt.ColumnInt(0);
+}
+
+absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> StoreReader::ListArtifacts() {
+  StdMutexLock lock(mu_);
+  return ReadArtifacts(*db_);
 }
 
 }  // namespace gridbench::coordinator

@@ -36,6 +36,7 @@ class StoreReader {
   // Newest first; INVALID_ARGUMENT unless `limit` is positive.
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(const std::string& kind, int limit);
   absl::StatusOr<int64_t> CountResultsForTask(const std::string& task_id);
+  absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> ListArtifacts();
 
  private:
   // Each runs inside the snapshot LoadState opened.

@@ -38,6 +38,7 @@ class RawWorker {
   absl::Status Finish();
 
   const std::string& worker_id() const { return worker_id_; }
+  const SigningKey& key() const { return key_; }
 
  private:
   gridbench::v1::WorkerGateway::Stub* const stub_;
