@@ -32,7 +32,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
 const std::vector<Command>& AllCommands() {
   static const auto* commands = [] {
     auto* all = new std::vector<Command>();
-    for (auto group : {JobCommands, ResultCommands, AdminCommands, ArtifactCommands, DemoCommands}) {
+    for (auto group : {JobCommands, ResultCommands, AdminCommands, ArtifactCommands, ModelCommands,
+                       DemoCommands}) {
       for (Command& c : group()) all->push_back(std::move(c));
     }
     return all;

@@ -70,6 +70,7 @@ std::vector<Command> JobCommands();
 std::vector<Command> ResultCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> DemoCommands();
+std::vector<Command> ModelCommands();
 std::vector<Command> ArtifactCommands();
 
 }  // namespace gridbench::cli
