@@ -35,12 +35,6 @@ class PendingQueue {
   // that task is removed and returned, and its submitter's turn is used.
   std::optional<std::string> TakeFirst(const std::function<bool(const std::string&)>& acceptable);
 
-  // Every queued task id, in no particular order.
-  template <typename Fn>
-  void ForEach(Fn fn) const {
-    for (const auto& [id, key] : keys_) fn(id);
-  }
-
  private:
   using Fifo = std::set<std::pair<int64_t, std::string>>;
   struct Level {

@@ -26,8 +26,8 @@ bool IsFinal(TaskState state) {
 }  // namespace
 
 bool IsFinalJobState(gridbench::v1::JobState state) {
-  return state == gridbench::v1::JOB_STATE_SUCCEEDED ||
-         state == gridbench::v1::JOB_STATE_FAILED || state == gridbench::v1::JOB_STATE_CANCELLED;
+  return state == gridbench::v1::JOB_STATE_SUCCEEDED || state == gridbench::v1::JOB_STATE_FAILED ||
+         state == gridbench::v1::JOB_STATE_CANCELLED;
 }
 
 TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock)
@@ -42,7 +42,8 @@ gridbench::v1::RetryPolicy TaskScheduler::EffectiveRetry(
   gridbench::v1::RetryPolicy retry = config_.default_retry;
   const auto& own = spec.retry();
   if (own.max_attempts() > 0) retry.set_max_attempts(own.max_attempts());
-  if (own.initial_backoff_seconds() > 0) retry.set_initial_backoff_seconds(own.initial_backoff_seconds());
+  if (own.initial_backoff_seconds() > 0)
+    retry.set_initial_backoff_seconds(own.initial_backoff_seconds());
   if (own.max_backoff_seconds() > 0) retry.set_max_backoff_seconds(own.max_backoff_seconds());
   if (own.multiplier() > 0) retry.set_multiplier(own.multiplier());
   return retry;
@@ -124,6 +125,7 @@ void TaskScheduler::Enqueue(TaskEntry& task) {
     return;
   }
   pending_.Add({task.priority, task.submitter, task.record.seq, task.record.task.task_id()});
+  if (!task.ever_matched) unmatched_.insert(task.record.task.task_id());
 }
 
 bool TaskScheduler::Acceptable(const TaskEntry& task, const WorkerEntry& worker) {
@@ -142,8 +144,8 @@ bool TaskScheduler::Acceptable(const TaskEntry& task, const WorkerEntry& worker)
 
 void TaskScheduler::TryAssign(WorkerEntry& worker) {
   if (worker.link == nullptr || worker.draining || !worker.running_task_id.empty()) return;
-  std::optional<std::string> task_id = pending_.TakeFirst(
-      [&](const std::string& id) { return Acceptable(tasks_.at(id), worker); });
+  std::optional<std::string> task_id =
+      pending_.TakeFirst([&](const std::string& id) { return Acceptable(tasks_.at(id), worker); });
   if (!task_id) return;
   TaskEntry& task = tasks_.at(*task_id);
   const int64_t now = clock_->NowNanos();
@@ -171,8 +173,8 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   *assignment->mutable_spec() = task.record.task.spec();
   worker.link->Send(message);
   UpdateJobState(task.record.task.job_id());
-  Publish(task, absl::StrCat("attempt ", task.record.task.attempts_made(), " on ",
-                             worker.worker.name()));
+  Publish(task,
+          absl::StrCat("attempt ", task.record.task.attempts_made(), " on ", worker.worker.name()));
 }
 
 void TaskScheduler::AssignAll() {
@@ -191,7 +193,9 @@ Attempt* TaskScheduler::CurrentAttempt(TaskEntry& task) {
 }
 
 // Writes the task with its latest attempt: every attempt change goes through here.
-void TaskScheduler::PersistTask(const TaskEntry& task) { store_->UpsertTask(task.record); }
+void TaskScheduler::PersistTask(const TaskEntry& task) {
+  store_->UpdateTask(TaskUpdate::Of(task.record));
+}
 
 void TaskScheduler::ReleaseWorker(const std::string& worker_id, const std::string& task_id) {
   auto it = workers_.find(worker_id);
@@ -404,8 +408,7 @@ void TaskScheduler::OnResultStored(const std::string& worker_id,
   if (attempt == nullptr || attempt->attempt_id() != r.attempt_id()) return;
   // ALREADY_EXISTS: an earlier copy of this very result was committed.
   if (!store_status.ok() && !absl::IsAlreadyExists(store_status)) {
-    FailAttempt(task, absl::StrCat("result could not be stored: ", store_status.message()),
-                true);
+    FailAttempt(task, absl::StrCat("result could not be stored: ", store_status.message()), true);
     return;
   }
   attempt->set_state(gridbench::v1::ATTEMPT_STATE_SUCCEEDED);

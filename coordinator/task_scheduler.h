@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/annotated_mutex.h"
 #include "coordinator/clock.h"
@@ -97,7 +98,8 @@ class TaskScheduler {
   // fills `to_store` with the result and where it belongs.
   ResultVerdict CheckResult(const std::string& worker_id, const gridbench::v1::SignedResult& r,
                             gridbench::v1::StoredResult* to_store);
-  // After the store committed (ok) or refused the result CheckResult passed.
+  // After the store committed (ok) or refused the result CheckResult passed;
+  // only the task and attempt ids of `r` are read.
   void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,
                       const absl::Status& store_status);
   // Sends to the worker's current session, if it has one.
@@ -118,14 +120,14 @@ class TaskScheduler {
     TaskRecord record;
     int32_t priority = 0;
     std::string submitter;
-    bool committing = false;       // Its result is being written.
-    bool ever_matched = false;     // Some enrolled worker could run it.
-    int64_t unmatched_since = 0;   // When it was first found unmatched.
+    bool committing = false;      // Its result is being written.
+    bool ever_matched = false;    // Some enrolled worker could run it.
+    int64_t unmatched_since = 0;  // When it was queued not yet matched.
   };
   struct WorkerEntry {
     gridbench::v1::Worker worker;
     WorkerLink* link = nullptr;
-    int64_t lease_deadline = 0;    // Lost unless heard from before this.
+    int64_t lease_deadline = 0;  // Lost unless heard from before this.
     std::string running_task_id;
     bool draining = false;
   };
@@ -164,9 +166,8 @@ class TaskScheduler {
   std::string WhyNoWorkerMatches(const TaskEntry& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   gridbench::v1::Job JobView(const JobEntry& job, bool with_attempts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<TaskRecord> ExpandTasks(const gridbench::v1::JobSpec& spec,
-                                      const std::string& job_id, int64_t now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<TaskRecord> ExpandTasks(const gridbench::v1::JobSpec& spec, const std::string& job_id,
+                                      int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   gridbench::v1::RetryPolicy EffectiveRetry(const gridbench::v1::TaskSpec& spec) const;
   std::string NewId(const char* prefix);
 
@@ -176,11 +177,15 @@ class TaskScheduler {
   Clock* const clock_;
 
   StdMutex mu_;
-  std::map<std::string, JobEntry> jobs_ ABSL_GUARDED_BY(mu_);
+  // Node maps: entries are referenced across calls that insert others.
+  absl::node_hash_map<std::string, JobEntry> jobs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // Submission order.
-  std::map<std::string, TaskEntry> tasks_ ABSL_GUARDED_BY(mu_);
+  absl::node_hash_map<std::string, TaskEntry> tasks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, WorkerEntry> workers_ ABSL_GUARDED_BY(mu_);
   PendingQueue pending_ ABSL_GUARDED_BY(mu_);
+  // Queued tasks no worker has matched yet: the only ones Tick must check,
+  // so its cost does not grow with the queue. May hold ids since matched.
+  std::set<std::string> unmatched_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<int64_t, std::string>> delayed_ ABSL_GUARDED_BY(mu_);  // Backoff.
   std::map<int64_t, std::pair<std::string, TaskEventSink>> watchers_ ABSL_GUARDED_BY(mu_);
   int64_t next_watch_id_ ABSL_GUARDED_BY(mu_) = 1;

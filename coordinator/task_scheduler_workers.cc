@@ -60,10 +60,9 @@ void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
   StdMutexLock lock(mu_);
   for (const auto& [id, entry] : workers_) {
     if (entry.worker.public_key() == request.public_key()) {
-      return done(absl::AlreadyExistsError(
-          absl::StrCat("this key is already enrolled as worker ", id,
-                       entry.worker.state() == gridbench::v1::WORKER_STATE_REVOKED
-                           ? " (revoked)" : "")));
+      return done(absl::AlreadyExistsError(absl::StrCat(
+          "this key is already enrolled as worker ", id,
+          entry.worker.state() == gridbench::v1::WORKER_STATE_REVOKED ? " (revoked)" : "")));
     }
   }
   WorkerEntry entry;
@@ -300,16 +299,23 @@ std::string TaskScheduler::WhyNoWorkerMatches(const TaskEntry& task) {
 void TaskScheduler::FailUnmatchable(int64_t now) {
   const int64_t wait = SecondsToNanos(config_.unmatched_task_timeout_seconds);
   std::vector<std::string> doomed;
-  pending_.ForEach([&](const std::string& id) {
-    TaskEntry& task = tasks_.at(id);
-    if (task.ever_matched) return;
+  for (auto it = unmatched_.begin(); it != unmatched_.end();) {
+    TaskEntry& task = tasks_.at(*it);
+    // Matched, or no longer queued (Enqueue adds it back if queued again).
+    if (task.ever_matched || !pending_.Contains(*it)) {
+      it = unmatched_.erase(it);
+      continue;
+    }
     if (WhyNoWorkerMatches(task).empty()) {
       task.ever_matched = true;
-    } else if (now - task.unmatched_since > wait) {
-      doomed.push_back(id);
+      it = unmatched_.erase(it);
+      continue;
     }
-  });
+    if (now - task.unmatched_since > wait) doomed.push_back(*it);
+    ++it;
+  }
   for (const std::string& id : doomed) {
+    unmatched_.erase(id);
     TaskEntry& task = tasks_.at(id);
     FinishTask(task, gridbench::v1::TASK_STATE_FAILED,
                absl::StrCat("no worker matches: ", WhyNoWorkerMatches(task)));

@@ -122,8 +122,8 @@ absl::Status WorkerSession::HandleHello(const gridbench::v1::Hello& hello) {
 }
 
 absl::Status WorkerSession::HandleProof(const gridbench::v1::ChallengeResponse& proof) {
-  const absl::Status verified =
-      VerifySignature(public_key_, SessionProofBytes(hello_.worker_id(), nonce_), proof.signature());
+  const absl::Status verified = VerifySignature(
+      public_key_, SessionProofBytes(hello_.worker_id(), nonce_), proof.signature());
   if (!verified.ok()) {
     scheduler_->Audit("auth_failure", hello_.worker_id(),
                       absl::StrCat("challenge signature refused: ", verified.message()), peer_);
@@ -159,12 +159,12 @@ absl::Status WorkerSession::HandleAttached(const gridbench::v1::WorkerMessage& m
   }
 }
 
-void WorkerSession::Refuse(const gridbench::v1::SignedResult& result,
-                           const std::string& audit_kind, const std::string& why) {
-  scheduler_->Audit(audit_kind, result.task_id(),
-                    absl::StrCat("worker ", hello_.worker_id(), " attempt ", result.attempt_id(),
-                                 ": ", why),
-                    peer_);
+void WorkerSession::Refuse(const gridbench::v1::SignedResult& result, const std::string& audit_kind,
+                           const std::string& why) {
+  scheduler_->Audit(
+      audit_kind, result.task_id(),
+      absl::StrCat("worker ", hello_.worker_id(), " attempt ", result.attempt_id(), ": ", why),
+      peer_);
   Send(AckFor(result, false, why));
 }
 
@@ -187,12 +187,17 @@ void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
     case ResultVerdict::kStore:
       break;
   }
+  // What the scheduler and the acknowledgement need, without the payload.
+  gridbench::v1::SignedResult ids;
+  ids.set_task_id(result.task_id());
+  ids.set_attempt_id(result.attempt_id());
+  ids.set_sequence(result.sequence());
   TaskScheduler* scheduler = scheduler_;
-  store_->InsertResult(stored, [scheduler, worker_id, result](absl::Status status) {
-    scheduler->OnResultStored(worker_id, result, status);
+  store_->InsertResult(std::move(stored), [scheduler, worker_id, ids](absl::Status status) {
+    scheduler->OnResultStored(worker_id, ids, status);
     // A copy that was already committed counts as stored: the worker may drop it.
     const bool stored_ok = status.ok() || absl::IsAlreadyExists(status);
-    scheduler->SendToWorker(worker_id, AckFor(result, stored_ok, std::string(status.message())));
+    scheduler->SendToWorker(worker_id, AckFor(ids, stored_ok, std::string(status.message())));
   });
 }
 

@@ -67,14 +67,23 @@ void CoordinatorStore::UpdateJobState(const std::string& job_id, gridbench::v1::
                         std::move(done));
 }
 
-void CoordinatorStore::UpsertTask(const TaskRecord& task, Done done) {
+TaskUpdate TaskUpdate::Of(const TaskRecord& record) {
+  const gridbench::v1::Task& task = record.task;
+  TaskUpdate update;
+  update.task_id = task.task_id();
+  update.state = task.state();
+  update.attempts_made = task.attempts_made();
+  update.failure_reason = task.failure_reason();
+  update.progress = task.progress();
+  update.next_eligible_unix_nanos = record.next_eligible_unix_nanos;
+  update.avoid_worker_id = record.avoid_worker_id;
+  if (!task.attempts().empty()) update.latest_attempt = *task.attempts().rbegin();
+  return update;
+}
+
+void CoordinatorStore::UpdateTask(TaskUpdate update, Done done) {
   impl_->writer.Enqueue(
-      [task](SqliteDb& db) {
-        absl::Status status = WriteTask(db, task);
-        const auto& attempts = task.task.attempts();
-        if (!status.ok() || attempts.empty()) return status;
-        return WriteAttempt(db, task.task.task_id(), *attempts.rbegin());
-      },
+      [update = std::move(update)](SqliteDb& db) { return WriteTaskUpdate(db, update); },
       std::move(done));
 }
 
@@ -85,9 +94,11 @@ void CoordinatorStore::UpsertAttempt(const std::string& task_id,
       std::move(done));
 }
 
-void CoordinatorStore::InsertResult(const gridbench::v1::StoredResult& result, Done done) {
+void CoordinatorStore::InsertResult(gridbench::v1::StoredResult result, Done done) {
   impl_->writer.Enqueue(
-      [result](SqliteDb& db) { return WriteNewResult(db, result, absl::GetCurrentTimeNanos()); },
+      [result = std::move(result)](SqliteDb& db) {
+        return WriteNewResult(db, result, absl::GetCurrentTimeNanos());
+      },
       std::move(done));
 }
 
@@ -105,17 +116,6 @@ void CoordinatorStore::AppendAudit(const AuditEntry& entry, Done done) {
   impl_->writer.Enqueue([entry](SqliteDb& db) { return WriteAudit(db, entry); }, std::move(done));
 }
 
-absl::Status CoordinatorStore::Flush() { return impl_->writer.Flush(); }
-
-CoordinatorStore::CommitStats CoordinatorStore::commit_stats() const {
-  return impl_->writer.stats();
-}
-
-absl::StatusOr<std::vector<gridbench::v1::StoredResult>> CoordinatorStore::GetResults(
-    const std::string& job_id) {
-  return impl_->reader.GetResults(job_id);
-}
-
 void CoordinatorStore::InsertArtifact(const gridbench::v1::ArtifactInfo& artifact, Done done) {
   impl_->writer.Enqueue([artifact](SqliteDb& db) { return WriteArtifact(db, artifact); },
                         std::move(done));
@@ -127,6 +127,17 @@ void CoordinatorStore::DeleteArtifact(const std::string& artifact_id, Done done)
       std::move(done));
 }
 
+absl::Status CoordinatorStore::Flush() { return impl_->writer.Flush(); }
+
+CoordinatorStore::CommitStats CoordinatorStore::commit_stats() const {
+  return impl_->writer.stats();
+}
+
+absl::StatusOr<std::vector<gridbench::v1::StoredResult>> CoordinatorStore::GetResults(
+    const std::string& job_id) {
+  return impl_->reader.GetResults(job_id);
+}
+
 absl::StatusOr<std::vector<AuditEntry>> CoordinatorStore::ListAudit(const std::string& kind,
                                                                     int limit) {
   return impl_->reader.ListAudit(kind, limit);
@@ -136,8 +147,8 @@ absl::StatusOr<int64_t> CoordinatorStore::CountResultsForTask(const std::string&
   return impl_->reader.CountResultsForTask(task_id);
 }
 
-}  // namespace gridbench::coordinator
 absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> CoordinatorStore::ListArtifacts() {
   return impl_->reader.ListArtifacts();
 }
 
+}  // namespace gridbench::coordinator

@@ -20,13 +20,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "gridbench/v1/gridbench.pb.h"
 #include "gridbench/v1/artifact.pb.h"
+#include "gridbench/v1/gridbench.pb.h"
 
 namespace gridbench::coordinator {
 
@@ -45,11 +46,29 @@ struct TokenRecord {
 
 // A task as the scheduler keeps it: the API view plus scheduling fields.
 struct TaskRecord {
-  gridbench::v1::Task task;  // UpsertTask writes only the last of `attempts`.
-  int64_t seq = 0;           // Submission order (FIFO within a priority).
+  gridbench::v1::Task task;
+  int64_t seq = 0;                       // Submission order (FIFO within a priority).
   int64_t next_eligible_unix_nanos = 0;  // Retry backoff: not before this.
   std::string avoid_worker_id;           // Worker of the last failed attempt.
   int64_t created_unix_nanos = 0;
+};
+
+// What can change about a stored task. Its job, name, kind, spec, pinned
+// worker, seq and creation time are fixed when its job is inserted, so an
+// update neither copies nor rewrites them.
+struct TaskUpdate {
+  std::string task_id;
+  gridbench::v1::TaskState state = gridbench::v1::TASK_STATE_UNSPECIFIED;
+  uint32_t attempts_made = 0;
+  std::string failure_reason;
+  double progress = 0;
+  int64_t next_eligible_unix_nanos = 0;
+  std::string avoid_worker_id;
+  // The task's latest attempt, the only one that can have changed since the
+  // task was last written; none before its first attempt.
+  std::optional<gridbench::v1::Attempt> latest_attempt;
+
+  static TaskUpdate Of(const TaskRecord& record);
 };
 
 // One row of the append-only audit log.
@@ -66,8 +85,8 @@ struct AuditEntry {
 // Everything the coordinator needs to resume after a restart.
 struct LoadedState {
   std::vector<gridbench::v1::Worker> workers;
-  std::vector<gridbench::v1::Job> jobs;     // Without tasks.
-  std::vector<TaskRecord> tasks;            // Each task's attempts included.
+  std::vector<gridbench::v1::Job> jobs;  // Without tasks.
+  std::vector<TaskRecord> tasks;         // Each task's attempts included.
   std::vector<TokenRecord> tokens;
 };
 
@@ -98,18 +117,24 @@ class CoordinatorStore {
                  Done done = nullptr);
   void UpdateJobState(const std::string& job_id, gridbench::v1::JobState state,
                       Done done = nullptr);
-  // Writes the task and, in the same change, its latest attempt: the only
-  // one that can have changed since the task was last written.
-  void UpsertTask(const TaskRecord& task, Done done = nullptr);
+  // Updates a task inserted with its job and, in the same change, inserts or
+  // updates its latest attempt. NOT_FOUND when the task has no row.
+  void UpdateTask(TaskUpdate update, Done done = nullptr);
+  // Inserts the attempt, or updates its state, finish time and failure
+  // reason (the rest of an attempt never changes).
   void UpsertAttempt(const std::string& task_id, const gridbench::v1::Attempt& attempt,
                      Done done = nullptr);
   // Stores a verified result (its payload decoded into the summary and
   // samples columns too). ALREADY_EXISTS when a result for the same attempt
   // is stored already; INVALID_ARGUMENT when the payload does not parse.
-  void InsertResult(const gridbench::v1::StoredResult& result, Done done = nullptr);
+  void InsertResult(gridbench::v1::StoredResult result, Done done = nullptr);
   void InsertToken(const TokenRecord& token, Done done = nullptr);
   void UpdateToken(const TokenRecord& token, Done done = nullptr);
   void AppendAudit(const AuditEntry& entry, Done done = nullptr);
+  // Records an artifact's metadata; a row with the same id is kept as it is.
+  void InsertArtifact(const gridbench::v1::ArtifactInfo& artifact, Done done = nullptr);
+  // NOT_FOUND when there is no such row.
+  void DeleteArtifact(const std::string& artifact_id, Done done = nullptr);
 
   // Blocks until every change queued before the call has committed; returns
   // the first commit error seen since the last Flush, if any. (Commit errors
@@ -131,12 +156,10 @@ class CoordinatorStore {
   absl::StatusOr<std::vector<gridbench::v1::StoredResult>> GetResults(const std::string& job_id);
   // Newest first; `kind` empty means all kinds.
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(const std::string& kind, int limit);
-  // Records an artifact's metadata; a row with the same id is kept as it is.
-  void InsertArtifact(const gridbench::v1::ArtifactInfo& artifact, Done done = nullptr);
-  // NOT_FOUND when there is no such row.
-  void DeleteArtifact(const std::string& artifact_id, Done done = nullptr);
   // How many result rows exist for an attempt / a task (tests, duplicate checks).
   absl::StatusOr<int64_t> CountResultsForTask(const std::string& task_id);
+  // Every artifact's metadata, newest first.
+  absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> ListArtifacts();
 
  private:
   class Impl;
@@ -147,5 +170,3 @@ class CoordinatorStore {
 }  // namespace gridbench::coordinator
 
 #endif  // GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
-  // Every artifact's metadata, newest first.
-  absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> ListArtifacts();

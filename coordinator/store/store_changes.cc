@@ -82,9 +82,8 @@ absl::Status WriteTask(SqliteDb& db, const TaskRecord& record) {
       INSERT INTO tasks (id, job_id, name, kind, spec, state, pinned_worker_id, attempts_made,
                          failure_reason, progress, seq, next_eligible, avoid_worker_id, created)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-      ON CONFLICT (id) DO UPDATE SET job_id = ?2, name = ?3, kind = ?4, spec = ?5, state = ?6,
-          pinned_worker_id = ?7, attempts_made = ?8, failure_reason = ?9, progress = ?10,
-          seq = ?11, next_eligible = ?12, avoid_worker_id = ?13, created = ?14)sql"));
+      ON CONFLICT (id) DO UPDATE SET state = ?6, attempts_made = ?8, failure_reason = ?9,
+          progress = ?10, next_eligible = ?12, avoid_worker_id = ?13)sql"));
   return stmt.BindText(1, task.task_id())
       .BindText(2, task.job_id())
       .BindText(3, task.spec().name())
@@ -102,14 +101,34 @@ absl::Status WriteTask(SqliteDb& db, const TaskRecord& record) {
       .Run();
 }
 
+// Sets only the columns that change, so SQLite leaves the indexes and the
+// foreign key on job_id alone.
+absl::Status WriteTaskUpdate(SqliteDb& db, const TaskUpdate& update) {
+  GB_RETURN_IF_ERROR(RequireId("task_id", update.task_id));
+  GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("updating task " + update.task_id, R"sql(
+      UPDATE tasks SET state = ?2, attempts_made = ?3, failure_reason = ?4, progress = ?5,
+          next_eligible = ?6, avoid_worker_id = ?7
+      WHERE id = ?1)sql"));
+  GB_RETURN_IF_ERROR(stmt.BindText(1, update.task_id)
+                         .BindInt(2, update.state)
+                         .BindInt(3, update.attempts_made)
+                         .BindText(4, update.failure_reason)
+                         .BindDouble(5, update.progress)
+                         .BindInt(6, update.next_eligible_unix_nanos)
+                         .BindText(7, update.avoid_worker_id)
+                         .Run());
+  GB_RETURN_IF_ERROR(RequireChanged(db, "task " + update.task_id));
+  if (!update.latest_attempt) return absl::OkStatus();
+  return WriteAttempt(db, update.task_id, *update.latest_attempt);
+}
+
 absl::Status WriteAttempt(SqliteDb& db, const std::string& task_id, const Attempt& attempt) {
   GB_RETURN_IF_ERROR(RequireId("attempt_id", attempt.attempt_id()));
   GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("storing attempt " + attempt.attempt_id(), R"sql(
       INSERT INTO attempts (id, task_id, worker_id, lease_id, state, started, finished,
                             failure_reason)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-      ON CONFLICT (id) DO UPDATE SET task_id = ?2, worker_id = ?3, lease_id = ?4, state = ?5,
-          started = ?6, finished = ?7, failure_reason = ?8)sql"));
+      ON CONFLICT (id) DO UPDATE SET state = ?5, finished = ?7, failure_reason = ?8)sql"));
   return stmt.BindText(1, attempt.attempt_id())
       .BindText(2, task_id)
       .BindText(3, attempt.worker_id())

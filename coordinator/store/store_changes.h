@@ -28,11 +28,16 @@ absl::Status WriteNewJob(SqliteDb& db, const gridbench::v1::Job& job,
 // NOT_FOUND when no such job exists.
 absl::Status WriteJobState(SqliteDb& db, const std::string& job_id, gridbench::v1::JobState state);
 
-// Inserts or replaces the task's row; FAILED_PRECONDITION for an unknown job.
+// Inserts the task's row, or updates the columns TaskUpdate covers;
+// FAILED_PRECONDITION for an unknown job.
 absl::Status WriteTask(SqliteDb& db, const TaskRecord& record);
 
-// Inserts or replaces the attempt's row; FAILED_PRECONDITION for an unknown
-// task.
+// Updates the task's row and writes its latest attempt; NOT_FOUND when the
+// task has no row.
+absl::Status WriteTaskUpdate(SqliteDb& db, const TaskUpdate& update);
+
+// Inserts the attempt's row, or updates its state, finish time and failure
+// reason; FAILED_PRECONDITION for an unknown task.
 absl::Status WriteAttempt(SqliteDb& db, const std::string& task_id,
                           const gridbench::v1::Attempt& attempt);
 

@@ -68,9 +68,12 @@ void StoreWriter::Run() {
       StdMutexLock lock(mu_);
       while (queue_.empty() && !stopping_) work_queued_.Wait(mu_);
       if (queue_.empty()) return;  // Stopping, and everything has run.
-      const size_t n = std::min(queue_.size(), kMaxGroupSize);
-      std::move(queue_.begin(), queue_.begin() + n, std::back_inserter(group));
-      queue_.erase(queue_.begin(), queue_.begin() + n);
+      if (queue_.size() <= kMaxGroupSize) {
+        group.swap(queue_);
+      } else {
+        std::move(queue_.begin(), queue_.begin() + kMaxGroupSize, std::back_inserter(group));
+        queue_.erase(queue_.begin(), queue_.begin() + kMaxGroupSize);
+      }
     }
     const auto size = static_cast<int64_t>(group.size());
     RunGroup(std::move(group));

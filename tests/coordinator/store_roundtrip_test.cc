@@ -69,7 +69,7 @@ TEST(StoreRoundTripTest, EveryChangeSurvivesReopen) {
     first.task.set_state(gridbench::v1::TASK_STATE_RUNNING);
     first.task.set_attempts_made(3);
     first.next_eligible_unix_nanos = 1000;
-    store->UpsertTask(first);
+    store->UpdateTask(TaskUpdate::Of(first));
     store->UpsertAttempt("t1", later);
     store->UpsertAttempt("t1", attempt);
     attempt.set_state(gridbench::v1::ATTEMPT_STATE_FAILED);
@@ -114,12 +114,53 @@ TEST(StoreRoundTripTest, UpdatesOfMissingRowsAreNotFound) {
   DoneLog log;
   store->UpdateJobState("nope", gridbench::v1::JOB_STATE_FAILED, log.Callback(1));
   store->UpdateToken(MakeToken("nope"), log.Callback(2));
+  store->UpdateTask(TaskUpdate::Of(MakeTask("j1", "nope", 1)), log.Callback(3));
   ASSERT_TRUE(store->Flush().ok());
   for (const auto& [id, status] : log.entries()) {
     EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << id << ": " << status;
     EXPECT_NE(status.message().find("nope"), absl::string_view::npos) << status;
   }
-  EXPECT_EQ(log.entries().size(), 2u);
+  EXPECT_EQ(log.entries().size(), 3u);
+}
+
+// The scheduler's path: a task inserted with its job, then updated with each
+// attempt. The spec and the other fixed columns keep their inserted values.
+TEST(StoreRoundTripTest, TaskUpdatesWriteTheLatestAttemptAndKeepTheSpec) {
+  ScratchDir dir;
+  TaskRecord task = MakeTask("j1", "t1", 1);
+  (*task.task.mutable_spec()->mutable_params()->mutable_fields())["m"].set_number_value(64);
+  {
+    auto store = OpenStore(dir.File("g.db"));
+    store->InsertJob(MakeJob("j1"), {task});
+    gridbench::v1::Attempt* attempt = task.task.add_attempts();
+    *attempt = MakeAttempt("a1", "w1", 100);
+    task.task.set_state(gridbench::v1::TASK_STATE_RUNNING);
+    task.task.set_attempts_made(3);
+    store->UpdateTask(TaskUpdate::Of(task));
+    attempt->set_state(gridbench::v1::ATTEMPT_STATE_SUCCEEDED);
+    attempt->set_finished_unix_nanos(150);
+    task.task.set_state(gridbench::v1::TASK_STATE_SUCCEEDED);
+    task.task.set_progress(1);
+    task.task.set_failure_reason("");
+    task.next_eligible_unix_nanos = 0;
+    task.avoid_worker_id = "";
+    TaskUpdate update = TaskUpdate::Of(task);
+    // Fixed columns are not part of an update: changing them has no effect.
+    task.task.mutable_spec()->set_name("renamed");
+    store->UpdateTask(std::move(update));
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  task.task.mutable_spec()->set_name("task t1");
+  auto store = OpenStore(dir.File("g.db"));
+  auto state = store->LoadState();
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_EQ(state->tasks.size(), 1u);
+  const TaskRecord& got = state->tasks[0];
+  EXPECT_TRUE(MessageDifferencer::Equals(got.task, task.task)) << got.task.DebugString();
+  EXPECT_EQ(got.seq, 1);
+  EXPECT_EQ(got.next_eligible_unix_nanos, 0);
+  EXPECT_EQ(got.avoid_worker_id, "");
+  EXPECT_EQ(got.created_unix_nanos, task.created_unix_nanos);
 }
 
 TEST(StoreRoundTripTest, BadJobLeavesNothingBehind) {
