@@ -79,16 +79,24 @@ void LoadSession::Handle(const CoordinatorMessage& message) {
     r->set_payload(payload_);
     r->set_key_id(KeyId(key_.public_key));
     r->set_signature(Sign(key_, CanonicalResultBytes(*r)));
+    const int64_t now = absl::GetCurrentTimeNanos();
+    sent_nanos_[sequence_] = now;
     int64_t zero = 0;
-    counters_->first_send_nanos.compare_exchange_strong(zero, absl::GetCurrentTimeNanos());
+    counters_->first_send_nanos.compare_exchange_strong(zero, now);
     counters_->results_sent++;
     Send(std::move(out));
   } else if (message.has_ack()) {
     if (!message.ack().accepted() && counters_->results_refused++ == 0) {
       std::cerr << "result_load: first refusal: " << message.ack().error() << "\n";
     }
-    if (message.ack().accepted()) counters_->results_accepted++;
-    counters_->last_ack_nanos = absl::GetCurrentTimeNanos();
+    const int64_t now = absl::GetCurrentTimeNanos();
+    auto sent = sent_nanos_.find(message.ack().sequence());
+    if (message.ack().accepted()) {
+      counters_->results_accepted++;
+      if (sent != sent_nanos_.end()) ack_latency_nanos_.push_back(now - sent->second);
+    }
+    if (sent != sent_nanos_.end()) sent_nanos_.erase(sent);
+    counters_->last_ack_nanos = now;
   }
 }
 

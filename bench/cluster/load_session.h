@@ -8,15 +8,17 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/crypto.h"
+#include "gridbench/v1/worker.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/client_callback.h"
-#include "gridbench/v1/worker.grpc.pb.h"
 
 namespace gridbench::bench {
 
@@ -38,6 +40,8 @@ class LoadSession final : public grpc::ClientBidiReactor<gridbench::v1::WorkerMe
   // Ends the stream and waits until it is done.
   void Stop();
   bool accepted() const { return accepted_.load(); }
+  // Send-to-acknowledgement time of each acknowledged result; read after Stop().
+  const std::vector<int64_t>& ack_latency_nanos() const { return ack_latency_nanos_; }
   absl::Status status();
 
   void OnReadDone(bool ok) override;
@@ -54,7 +58,10 @@ class LoadSession final : public grpc::ClientBidiReactor<gridbench::v1::WorkerMe
   LoadCounters* const counters_;
   grpc::ClientContext context_;
   gridbench::v1::CoordinatorMessage incoming_;
+  // Only touched by reactions to reads, which never overlap.
   uint64_t sequence_ = 0;
+  std::map<uint64_t, int64_t> sent_nanos_;  // Sequence -> send time, until acknowledged.
+  std::vector<int64_t> ack_latency_nanos_;
   std::atomic<bool> accepted_{false};
 
   absl::Mutex mu_;

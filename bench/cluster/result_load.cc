@@ -9,7 +9,12 @@
 // assignment at once with a freshly signed result, so the rate measured is
 // the coordinator's: signature checks, lease checks, group commit, acks and
 // the next assignment. Both processes share this machine's cores; the CPU
-// each used is printed beside the rate.
+// each used per result is printed beside the rate, with the ack latency and
+// the verify-only ceiling (Ed25519 verifications/s on all cores, measured
+// first in the same run).
+#include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -22,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "bench/cluster/coordinator_process.h"
 #include "bench/cluster/load_session.h"
+#include "common/canonical_result.h"
 #include "common/grpc_channel.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
 
@@ -54,19 +60,74 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+struct VerifyCost {
+  double per_second = 0;  // On all threads, by the wall clock.
+  double cpu_micros = 0;  // CPU time of one verification.
+};
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// Ed25519 verifications of a result like the load's on `threads` threads for
+// about `seconds`. cores / cpu_micros is the ceiling for a coordinator that
+// did nothing but check signatures; per_second is that ceiling as the
+// machine delivers it now (lower while other work shares the cores).
+VerifyCost MeasureVerify(const std::string& payload, int threads, double seconds) {
+  gb::SigningKey key = gb::GenerateSigningKey();
+  gridbench::v1::SignedResult result;
+  result.set_worker_id("w-0123456789abcdef");
+  result.set_task_id("t-0123456789abcdef");
+  result.set_attempt_id("a-0123456789abcdef");
+  result.set_lease_id("l-0123456789abcdef");
+  result.set_payload(payload);
+  result.set_signature(gb::Sign(key, gb::CanonicalResultBytes(result)));
+  std::atomic<int64_t> verified{0};
+  std::atomic<int64_t> cpu_nanos{0};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::Seconds(seconds);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      const double cpu_start = ThreadCpuSeconds();
+      while (absl::Now() < end && gb::VerifyResultSignature(result, key.public_key).ok()) {
+        verified++;
+      }
+      cpu_nanos += static_cast<int64_t>((ThreadCpuSeconds() - cpu_start) * 1e9);
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  const double n = std::max<int64_t>(verified, 1);
+  return {verified / absl::ToDoubleSeconds(absl::Now() - start), cpu_nanos / 1e3 / n};
+}
+
+// The `q` quantile (0..1) of `values`, in milliseconds.
+double QuantileMillis(std::vector<int64_t>& values, double q) {
+  if (values.empty()) return 0;
+  const size_t k = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
+  std::nth_element(values.begin(), values.begin() + k, values.end());
+  return values[k] / 1e6;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!gb::InitCrypto().ok()) return Fail("libsodium failed");
   const int workers = absl::GetFlag(FLAGS_workers), results = absl::GetFlag(FLAGS_results);
+  const std::string payload = Payload();
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const VerifyCost verify = MeasureVerify(payload, cores, 2.0);
   std::string binary = absl::GetFlag(FLAGS_coordinator);
   if (binary.empty()) {
-    binary = (std::filesystem::read_symlink("/proc/self/exe").parent_path() /
-              "gridbench-coordinator").string();
+    binary =
+        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "gridbench-coordinator")
+            .string();
   }
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          absl::StrCat("gridbench-load-", getpid());
+  const std::string dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("gridbench-load-", getpid());
   std::filesystem::create_directories(dir);
   auto coordinator = gb::bench::StartCoordinator(
       binary, dir, "heartbeat_interval_seconds: 10\nlease_timeout_seconds: 120\n");
@@ -78,9 +139,8 @@ int main(int argc, char** argv) {
   gridbench::v1::CreateTokenRequest token_req;
   token_req.set_role(gridbench::v1::ROLE_WORKER);
   gridbench::v1::CreateTokenResponse join;
-  grpc::Status s = CallWithToken(coordinator->admin_token, [&](auto* ctx) {
-    return api->CreateToken(ctx, token_req, &join);
-  });
+  grpc::Status s = CallWithToken(
+      coordinator->admin_token, [&](auto* ctx) { return api->CreateToken(ctx, token_req, &join); });
   if (!s.ok()) return Fail("CreateToken: " + s.error_message());
 
   std::vector<std::pair<std::string, gb::SigningKey>> enrolled;
@@ -117,7 +177,6 @@ int main(int argc, char** argv) {
   }
 
   gb::bench::LoadCounters counters;
-  const std::string payload = Payload();
   std::vector<std::unique_ptr<gb::bench::LoadSession>> sessions;
   const double cpu_before = gb::bench::ProcessCpuSeconds(coordinator->pid);
   const double own_cpu_before = gb::bench::ProcessCpuSeconds(getpid());
@@ -132,7 +191,12 @@ int main(int argc, char** argv) {
   }
   const double coordinator_cpu = gb::bench::ProcessCpuSeconds(coordinator->pid) - cpu_before;
   const double own_cpu = gb::bench::ProcessCpuSeconds(getpid()) - own_cpu_before;
-  for (auto& session : sessions) session->Stop();
+  std::vector<int64_t> latencies;
+  for (auto& session : sessions) {
+    session->Stop();
+    const auto& own = session->ack_latency_nanos();
+    latencies.insert(latencies.end(), own.begin(), own.end());
+  }
 
   int64_t stored = 0;
   for (const std::string& job_id : job_ids) {
@@ -146,16 +210,26 @@ int main(int argc, char** argv) {
   }
   const int exit_status = gb::bench::StopCoordinator(*coordinator);
   const double seconds = (counters.last_ack_nanos - counters.first_send_nanos) / 1e9;
-  std::cout << "workers (concurrent sessions)  " << workers << "\n"
-            << "results sent                   " << counters.results_sent << "\n"
-            << "results acknowledged (stored)  " << counters.results_accepted << "\n"
-            << "results refused                " << counters.results_refused << "\n"
-            << "results found in the store     " << stored << "\n"
-            << "seconds, first send..last ack  " << seconds << "\n"
-            << "committed results per second   " << counters.results_accepted / seconds << "\n"
-            << "coordinator CPU seconds        " << coordinator_cpu << "\n"
-            << "load generator CPU seconds     " << own_cpu << "\n"
-            << "coordinator exit status        " << exit_status << "\n";
+  const double accepted = std::max<int64_t>(counters.results_accepted, 1);
+  const double rate = counters.results_accepted / seconds;
+  std::cout << "workers (concurrent sessions)       " << workers << "\n"
+            << "results sent                        " << counters.results_sent << "\n"
+            << "results acknowledged (stored)       " << counters.results_accepted << "\n"
+            << "results refused                     " << counters.results_refused << "\n"
+            << "results found in the store          " << stored << "\n"
+            << "seconds, first send..last ack       " << seconds << "\n"
+            << "committed results per second        " << rate << "\n"
+            << "ack latency p50 / p99, ms           " << QuantileMillis(latencies, 0.5) << " / "
+            << QuantileMillis(latencies, 0.99) << "\n"
+            << "coordinator CPU seconds             " << coordinator_cpu << "\n"
+            << "coordinator CPU us per result       " << coordinator_cpu * 1e6 / accepted << "\n"
+            << "load generator CPU us per result    " << own_cpu * 1e6 / accepted << "\n"
+            << "verify CPU us each                  " << verify.cpu_micros << "\n"
+            << "verify-only ceiling, " << cores << " cores, /s   "
+            << cores * 1e6 / verify.cpu_micros << " (as run: " << verify.per_second << ")\n"
+            << "rate / verify-only ceiling          " << rate * verify.cpu_micros / (cores * 1e6)
+            << "\n"
+            << "coordinator exit status             " << exit_status << "\n";
   std::filesystem::remove_all(dir);
   const bool ok = counters.results_accepted == results && stored == results;
   if (!ok) std::cerr << "result_load: not every result was acknowledged and stored\n";
