@@ -1,145 +1,231 @@
 #include "common/task_params.h"
 
-#include <cmath>
-#include <map>
-#include <optional>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/param_reader.h"
 
 namespace gridbench {
 namespace {
 
-using google::protobuf::Struct;
-using google::protobuf::Value;
-
-// One numeric parameter: its name, accepted range and default. Every
-// parameter so far is a number, so a table keeps the checks in one place.
-struct NumberField {
-  const char* name;
-  double min;
-  double max;
-  bool integer;
-  std::optional<double> default_value;  // nullopt: required.
-};
-
-constexpr double kMaxSeed = 9007199254740992.0;  // 2^53: exact in a JSON number.
-
-constexpr NumberField kGemmFields[] = {
-    {"m", 1, 32768, true, std::nullopt},
-    {"n", 1, 32768, true, std::nullopt},
-    {"k", 1, 32768, true, std::nullopt},
-    {"threads", 0, 4096, true, 0},
-    {"warmup", 0, 1000, true, 2},
-    {"repetitions", 1, 100000, true, 10},
-    {"min_time_seconds", 0, 86400, false, 0},
-    {"seed", 0, kMaxSeed, true, 1},
-};
-
-std::string Describe(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kNumberValue:
-      return absl::StrCat(v.number_value());
-    case Value::kStringValue:
-      return absl::StrCat("\"", v.string_value(), "\"");
-    case Value::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    case Value::kNullValue:
-      return "null";
-    case Value::kListValue:
-      return "a list";
-    case Value::kStructValue:
-      return "a map";
-    default:
-      return "nothing";
-  }
-}
-
-std::string RangeText(const NumberField& f) {
-  return absl::StrCat(f.integer ? "an integer" : "a number", " in ", f.min, "..", f.max);
-}
-
-// Resolves every field of `fields` from `params` into `out` (by name),
-// appending one message per problem to `errors`.
-template <size_t N>
-void ResolveNumbers(const Struct& params, const NumberField (&fields)[N],
-                    std::map<std::string, double>& out, std::vector<std::string>& errors) {
-  for (const auto& [name, value] : params.fields()) {
-    bool known = false;
-    for (const NumberField& f : fields) known = known || f.name == name;
-    if (!known) {
-      std::vector<std::string> names;
-      for (const NumberField& f : fields) names.push_back(f.name);
-      errors.push_back(absl::StrCat(
-          "params.", name, ": unknown parameter (known: ", absl::StrJoin(names, ", "), ")"));
-    }
-  }
-  for (const NumberField& f : fields) {
-    auto it = params.fields().find(std::string(f.name));
-    if (it == params.fields().end()) {
-      if (f.default_value) {
-        out[f.name] = *f.default_value;
-      } else {
-        errors.push_back(absl::StrCat("params.", f.name, ": required (", RangeText(f), ")"));
-      }
-      continue;
-    }
-    const Value& v = it->second;
-    const bool number = v.kind_case() == Value::kNumberValue;
-    const double d = number ? v.number_value() : 0;
-    if (!number || !std::isfinite(d) || (f.integer && d != std::floor(d)) || d < f.min ||
-        d > f.max) {
-      errors.push_back(
-          absl::StrCat("params.", f.name, ": must be ", RangeText(f), ", got ", Describe(v)));
-      continue;
-    }
-    out[f.name] = d;
-  }
-}
+constexpr int64_t kMaxSeed = int64_t{1} << 53;  // Exact in a JSON number.
+constexpr int64_t kMaxDeviceIndex = 63;
 
 absl::Status ErrorsToStatus(const std::vector<std::string>& errors) {
   if (errors.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
 }
 
-absl::StatusOr<GemmParams> ParseGemm(const Struct& params, std::vector<std::string>& errors) {
-  std::map<std::string, double> v;
-  ResolveNumbers(params, kGemmFields, v, errors);
-  if (!errors.empty()) return ErrorsToStatus(errors);
+// requirements.backend must be one of the kind's backends; returns the one
+// the task runs on.
+std::string CheckBackend(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
+  const std::vector<std::string> backends = BackendsOfKind(task.kind());
+  const std::string& asked = task.requirements().backend();
+  if (asked.empty()) return backends.empty() ? "" : backends.front();
+  if (std::find(backends.begin(), backends.end(), asked) != backends.end()) return asked;
+  if (backends.empty()) {
+    errors.push_back(absl::StrCat("requirements.backend: kind ", task.kind(),
+                                  " takes no backend, got \"", asked, "\""));
+    return "";
+  }
+  errors.push_back(absl::StrCat("requirements.backend: kind ", task.kind(), " runs on backend ",
+                                absl::StrJoin(backends, " | "), ", got \"", asked, "\""));
+  return backends.front();
+}
+
+TimingParams ReadTiming(ParamReader& r) {
+  TimingParams t;
+  t.warmup = static_cast<int>(r.Integer("warmup", 0, 1000, 2));
+  t.repetitions = static_cast<int>(r.Integer("repetitions", 1, 100000, 10));
+  t.min_time_seconds = r.Number("min_time_seconds", 0, 86400, 0);
+  t.seed = static_cast<uint64_t>(r.Integer("seed", 0, kMaxSeed, 1));
+  return t;
+}
+
+// threads for the CPU backends, device for vulkan; each refused elsewhere.
+void ReadPlacement(ParamReader& r, const std::string& backend, int& threads, std::string& device) {
+  if (backend == "vulkan") {
+    device = r.NameOrIndex("device", kMaxDeviceIndex);
+    r.Refuse("threads", "not used by backend vulkan (the device decides)");
+  } else {
+    threads = static_cast<int>(r.Integer("threads", 0, 4096, 0));
+    r.Refuse("device", absl::StrCat("only for backend vulkan, not ", backend));
+  }
+}
+
+// `length` (named `field`) must be a whole number of `weight_type` blocks.
+void CheckBlocks(ParamReader& r, std::string_view field, int64_t length,
+                 const std::string& weight_type) {
+  const int block = WeightTypeBlockValues(weight_type);
+  if (length > 0 && block > 0 && length % block != 0) {
+    r.Fail(field, absl::StrCat("must be a multiple of ", block, " for weight_type ", weight_type,
+                               ", got ", length));
+  }
+}
+
+GemmParams ReadGemm(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
   GemmParams p;
-  p.m = static_cast<int64_t>(v["m"]);
-  p.n = static_cast<int64_t>(v["n"]);
-  p.k = static_cast<int64_t>(v["k"]);
-  p.threads = static_cast<int>(v["threads"]);
-  p.warmup = static_cast<int>(v["warmup"]);
-  p.repetitions = static_cast<int>(v["repetitions"]);
-  p.min_time_seconds = v["min_time_seconds"];
-  p.seed = static_cast<uint64_t>(v["seed"]);
+  p.backend = CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  p.m = r.Integer("m", 1, 32768);
+  p.n = r.Integer("n", 1, 32768);
+  p.k = r.Integer("k", 1, 32768);
+  ReadPlacement(r, p.backend, p.threads, p.device);
+  if (p.backend == "quant") {
+    p.weight_type = r.Choice("weight_type", {"q8_0", "q4_0", "q4_k", "q6_k"}, "q8_0");
+    CheckBlocks(r, "k", p.k, p.weight_type);
+  } else {
+    r.Refuse("weight_type", absl::StrCat("only for backend quant, not ", p.backend));
+  }
+  p.timing = ReadTiming(r);
+  r.Finish();
   return p;
+}
+
+GemvParams ReadGemv(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
+  GemvParams p;
+  p.backend = CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  p.rows = r.Integer("rows", 1, 65536);
+  p.cols = r.Integer("cols", 1, 65536);
+  if (p.backend == "vulkan") {
+    p.weight_type = r.Choice("weight_type", {"q8_0", "q4_0"}, "q8_0");
+  } else {
+    p.weight_type = r.Choice("weight_type", {"q8_0", "q4_0", "q4_k", "q6_k"}, "q8_0");
+  }
+  CheckBlocks(r, "cols", p.cols, p.weight_type);
+  ReadPlacement(r, p.backend, p.threads, p.device);
+  p.timing = ReadTiming(r);
+  r.Finish();
+  return p;
+}
+
+PeakParams ReadPeak(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
+  (void)CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  PeakParams p;
+  p.seconds = r.Number("seconds", 0.01, 10, 0.2);
+  p.cpu = r.Bool("cpu", true);
+  p.vulkan = r.Bool("vulkan", true);
+  if (!p.cpu && !p.vulkan) r.Fail("cpu", "cpu and vulkan are both false: nothing to measure");
+  r.Finish();
+  return p;
+}
+
+FileReadParams ReadFileRead(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
+  (void)CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  FileReadParams p;
+  p.input = r.ArtifactId("input");
+  p.repetitions = static_cast<int>(r.Integer("repetitions", 1, 1000, 3));
+  p.write_samples = r.Bool("write_samples", false);
+  r.Finish();
+  return p;
+}
+
+QuantizeParams ReadQuantize(const gridbench::v1::TaskSpec& task, std::vector<std::string>& errors) {
+  (void)CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  QuantizeParams p;
+  p.input = r.ArtifactId("input");
+  p.type = r.Choice("type", {"q8_0", "q4_0", "q4_k", "q6_k"}, "");
+  if (!r.Has("type")) r.Fail("type", "required (one of q8_0, q4_0, q4_k, q6_k)");
+  p.keep = r.StringList("keep", 64, p.keep);
+  p.threads = static_cast<int>(r.Integer("threads", 0, 4096, 0));
+  r.Finish();
+  return p;
+}
+
+// Runs `read` and returns its result if it reported no errors.
+template <typename Read>
+auto Parse(const gridbench::v1::TaskSpec& task, Read read)
+    -> absl::StatusOr<decltype(read(task, std::declval<std::vector<std::string>&>()))> {
+  std::vector<std::string> errors;
+  auto params = read(task, errors);
+  if (!errors.empty()) return ErrorsToStatus(errors);
+  return params;
 }
 
 }  // namespace
 
-std::vector<std::string> KnownTaskKinds() { return {"gemm"}; }
+std::vector<std::string> KnownTaskKinds() {
+  return {"gemm", "gemv", "peak", "quantize", "file_read"};
+}
+
+std::vector<std::string> BackendsOfKind(const std::string& kind) {
+  if (kind == "gemm") return {"blas", "vulkan", "quant"};
+  if (kind == "gemv") return {"quant", "vulkan"};
+  return {};
+}
+
+std::string EffectiveBackend(const gridbench::v1::TaskSpec& task) {
+  if (!task.requirements().backend().empty()) return task.requirements().backend();
+  const std::vector<std::string> backends = BackendsOfKind(task.kind());
+  return backends.empty() ? "" : backends.front();
+}
+
+int WeightTypeBlockValues(const std::string& weight_type) {
+  if (weight_type == "q8_0" || weight_type == "q4_0") return 32;
+  if (weight_type == "q4_k" || weight_type == "q6_k") return 256;
+  return 0;
+}
 
 absl::Status ValidateTaskParams(const gridbench::v1::TaskSpec& task) {
   std::vector<std::string> errors;
   if (task.kind() == "gemm") {
-    const std::string& backend = task.requirements().backend();
-    if (!backend.empty() && backend != "blas") {
-      errors.push_back(absl::StrCat("requirements.backend: kind gemm runs on backend blas, got \"",
-                                    backend, "\""));
-    }
-    (void)ParseGemm(task.params(), errors);
-    return ErrorsToStatus(errors);
+    (void)ReadGemm(task, errors);
+  } else if (task.kind() == "gemv") {
+    (void)ReadGemv(task, errors);
+  } else if (task.kind() == "peak") {
+    (void)ReadPeak(task, errors);
+  } else if (task.kind() == "quantize") {
+    (void)ReadQuantize(task, errors);
+  } else if (task.kind() == "file_read") {
+    (void)ReadFileRead(task, errors);
+  } else {
+    errors.push_back(absl::StrCat("kind: \"", task.kind(), "\" is not one of ",
+                                  absl::StrJoin(KnownTaskKinds(), ", ")));
   }
-  return absl::InvalidArgumentError(absl::StrCat("kind: \"", task.kind(), "\" is not one of ",
-                                                 absl::StrJoin(KnownTaskKinds(), ", ")));
+  return ErrorsToStatus(errors);
 }
 
-absl::StatusOr<GemmParams> ParseGemmParams(const google::protobuf::Struct& params) {
-  std::vector<std::string> errors;
-  return ParseGemm(params, errors);
+absl::StatusOr<GemmParams> ParseGemmParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadGemm);
+}
+
+absl::StatusOr<GemvParams> ParseGemvParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadGemv);
+}
+
+absl::StatusOr<PeakParams> ParsePeakParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadPeak);
+}
+
+absl::StatusOr<FileReadParams> ParseFileReadParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadFileRead);
+}
+
+absl::StatusOr<QuantizeParams> ParseQuantizeParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadQuantize);
+}
+
+std::vector<ArtifactParam> ArtifactParamsOf(const gridbench::v1::TaskSpec& task) {
+  if (task.kind() == "quantize") {
+    absl::StatusOr<QuantizeParams> p = ParseQuantizeParams(task);
+    if (p.ok()) return {{"input", p->input}};
+  }
+  if (task.kind() == "file_read") {
+    absl::StatusOr<FileReadParams> p = ParseFileReadParams(task);
+    if (p.ok()) return {{"input", p->input}};
+  }
+  return {};
+}
+
+std::vector<std::string> ArtifactIdsOf(const gridbench::v1::TaskSpec& task) {
+  std::vector<std::string> ids;
+  for (ArtifactParam& a : ArtifactParamsOf(task)) ids.push_back(std::move(a.artifact_id));
+  return ids;
 }
 
 }  // namespace gridbench
