@@ -73,7 +73,7 @@ std::vector<TaskRecord> TaskScheduler::ExpandTasks(const gridbench::v1::JobSpec&
     size_t copies = 0;
     for (const auto& [id, worker] : workers_) {
       if (worker.worker.state() == gridbench::v1::WORKER_STATE_REVOKED) continue;
-      if (!UnmetRequirement(task_spec.requirements(), worker.worker).empty()) continue;
+      if (!UnmetRequirement(task_spec, worker.worker).empty()) continue;
       add(task_spec, absl::StrCat(task_spec.name(), "@", worker.worker.name()), id);
       ++copies;
     }
@@ -132,12 +132,12 @@ bool TaskScheduler::Acceptable(const TaskEntry& task, const WorkerEntry& worker)
   const auto& record = task.record;
   const std::string& pinned = record.task.pinned_worker_id();
   if (!pinned.empty() && pinned != worker.worker.worker_id()) return false;
-  if (!UnmetRequirement(record.task.spec().requirements(), worker.worker).empty()) return false;
+  if (!UnmetRequirement(record.task.spec(), worker.worker).empty()) return false;
   if (record.avoid_worker_id != worker.worker.worker_id() || !pinned.empty()) return true;
   // A retry prefers another worker, when another connected one could run it.
   for (const auto& [id, other] : workers_) {
     if (id == worker.worker.worker_id() || other.link == nullptr || other.draining) continue;
-    if (UnmetRequirement(record.task.spec().requirements(), other.worker).empty()) return false;
+    if (UnmetRequirement(record.task.spec(), other.worker).empty()) return false;
   }
   return true;
 }

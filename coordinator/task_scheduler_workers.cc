@@ -288,7 +288,7 @@ std::string TaskScheduler::WhyNoWorkerMatches(const TaskEntry& task) {
   for (const auto& [id, entry] : workers_) {
     if (entry.worker.state() == gridbench::v1::WORKER_STATE_REVOKED) continue;
     if (!pinned.empty() && pinned != id) continue;
-    const std::string unmet = UnmetRequirement(task.record.task.spec().requirements(), entry.worker);
+    const std::string unmet = UnmetRequirement(task.record.task.spec(), entry.worker);
     if (unmet.empty()) return "";
     reasons.insert(unmet);
   }

@@ -260,5 +260,73 @@ TEST_F(TaskSchedulerTest, StateSurvivesRestoreFromTheStore) {
   EXPECT_EQ(link.Assignments().size(), 1u) << "queued tasks stay queued after a restart";
 }
 
+// A worker's Hello with the backends it really has: "vulkan" and a device
+// only when `vulkan_device` is not empty.
+gridbench::v1::Hello HelloWithBackends(const std::string& id, const std::string& vulkan_device) {
+  gridbench::v1::Hello hello;
+  hello.set_worker_id(id);
+  hello.mutable_hardware()->add_backends("blas");
+  hello.mutable_hardware()->add_backends("quant");
+  hello.mutable_hardware()->set_memory_bytes(8ull << 30);
+  if (!vulkan_device.empty()) {
+    hello.mutable_hardware()->add_backends("vulkan");
+    auto* device = hello.mutable_hardware()->add_vulkan_devices();
+    device->set_name(vulkan_device);
+    device->set_software(true);
+  }
+  return hello;
+}
+
+TEST_F(TaskSchedulerTest, VulkanTaskIsNeverPlacedOnAWorkerWithoutVulkan) {
+  const std::string cpu_only = Enroll("cpu-only"), lavapipe = Enroll("lavapipe");
+  gridbench::v1::JobSpec spec;
+  spec.set_name("vulkan-gemm");
+  auto* task = spec.add_tasks();
+  task->set_name("gemm-vulkan");
+  task->set_kind("gemm");
+  task->mutable_requirements()->set_backend("vulkan");
+  task->mutable_retry()->set_max_attempts(3);
+  std::string job;
+  scheduler_->SubmitJob(spec, "alice", [&](auto r) { job = r->job_id(); });
+  ASSERT_TRUE(store_->Flush().ok());
+
+  RecordingLink cpu_link;
+  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(cpu_only, ""), &cpu_link).ok());
+  scheduler_->Tick();
+  EXPECT_TRUE(cpu_link.Assignments().empty()) << "the CPU-only worker has no Vulkan device";
+
+  RecordingLink vulkan_link;
+  ASSERT_TRUE(
+      scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe (LLVM 15)"), &vulkan_link)
+          .ok());
+  ASSERT_EQ(vulkan_link.Assignments().size(), 1u) << "a software Vulkan device counts as vulkan";
+  EXPECT_EQ(vulkan_link.Assignments()[0].job_id(), job);
+  EXPECT_TRUE(cpu_link.Assignments().empty());
+}
+
+TEST_F(TaskSchedulerTest, GpuTaskWaitsForAHardwareGpu) {
+  const std::string lavapipe = Enroll("lavapipe");
+  gridbench::v1::JobSpec spec;
+  spec.set_name("gpu-gemm");
+  auto* task = spec.add_tasks();
+  task->set_name("gemm-gpu");
+  task->set_kind("gemm");
+  task->mutable_requirements()->set_backend("vulkan");
+  task->mutable_requirements()->set_device_type(gridbench::v1::DEVICE_TYPE_GPU);
+  std::string job;
+  scheduler_->SubmitJob(spec, "alice", [&](auto r) { job = r->job_id(); });
+  ASSERT_TRUE(store_->Flush().ok());
+  RecordingLink link;
+  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe"), &link).ok());
+  scheduler_->Tick();
+  EXPECT_TRUE(link.Assignments().empty()) << "lavapipe is software: not a GPU";
+  clock_.Advance(31);
+  scheduler_->Tick();
+  auto view = scheduler_->GetJob(job);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->tasks(0).failure_reason(),
+            "no worker matches: needs a GPU (software Vulkan devices do not count)");
+}
+
 }  // namespace
 }  // namespace gridbench::coordinator
