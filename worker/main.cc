@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/hardware_probe.h"
+#include "worker/peak_cache.h"
 #include "worker/task_child.h"
 #include "worker/worker_agent.h"
 #include "worker/worker_config.h"
@@ -26,9 +28,37 @@ namespace gridbench::worker {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: gridbench-worker --config worker.yaml\n"
+    "usage: gridbench-worker --config worker.yaml [--remeasure-peaks]\n"
     "Runs benchmark tasks for a gridbench coordinator. SIGTERM or SIGINT drains:\n"
-    "the running task finishes, no new work is taken, then the agent exits 0.\n";
+    "the running task finishes, no new work is taken, then the agent exits 0.\n"
+    "Peaks are measured at the first start and cached in state_dir; --remeasure-peaks\n"
+    "measures them again.\n";
+
+bool HasFlag(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == flag) return true;
+  }
+  return false;
+}
+
+// Adds the measured peaks to `hw`. Start-up goes on without them (results
+// then carry no fraction of peak) rather than failing.
+void AddPeaks(const std::string& exe, const std::string& state_dir, bool remeasure,
+              gridbench::v1::HardwareProfile& hw) {
+  const char* skip = std::getenv(kSkipPeakProbesEnv);
+  if (skip != nullptr && std::string_view(skip) == "1") {
+    spdlog::info("{}=1: no peak probes", kSkipPeakProbesEnv);
+    return;
+  }
+  absl::StatusOr<std::vector<gridbench::v1::PeakMeasurement>> peaks =
+      LoadOrMeasurePeaks(exe, hw, state_dir, remeasure);
+  if (!peaks.ok()) {
+    spdlog::warn("no measured peaks: {}", peaks.status().ToString());
+    return;
+  }
+  hw.mutable_peaks()->Assign(peaks->begin(), peaks->end());
+  spdlog::info("{} peaks ({})", peaks->size(), PeakCachePath(state_dir));
+}
 
 absl::StatusOr<std::string> ConfigPath(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -51,7 +81,8 @@ absl::Status Annotate(const absl::Status& s, absl::string_view doing) {
 }
 
 // Builds the agent: config, logging, hardware, channel, identity.
-absl::StatusOr<std::unique_ptr<WorkerAgent>> MakeAgent(const std::string& config_path) {
+absl::StatusOr<std::unique_ptr<WorkerAgent>> MakeAgent(const std::string& config_path,
+                                                       bool remeasure_peaks) {
   if (absl::Status s = InitCrypto(); !s.ok()) return Annotate(s, "starting libsodium");
   absl::StatusOr<WorkerConfig> config = LoadWorkerConfig(config_path);
   if (!config.ok()) return Annotate(config.status(), "loading the config");
@@ -67,6 +98,7 @@ absl::StatusOr<std::unique_ptr<WorkerAgent>> MakeAgent(const std::string& config
   spdlog::info("{} ({} cores, {} threads), {} core {}, {} Vulkan devices", hardware->cpu_model(),
                hardware->cores(), hardware->threads(), hardware->openblas_version(),
                hardware->openblas_corename(), hardware->vulkan_devices_size());
+  AddPeaks(*exe, config->state_dir, remeasure_peaks, *hardware);
   options.hardware = *std::move(hardware);
   options.agent_version = GRIDBENCH_VERSION;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -104,12 +136,12 @@ absl::Status InstallSignalHandlers() {
   return absl::OkStatus();
 }
 
-int RunAgent(const std::string& config_path) {
+int RunAgent(const std::string& config_path, bool remeasure_peaks) {
   if (absl::Status s = InstallSignalHandlers(); !s.ok()) {
     std::fprintf(stderr, "gridbench-worker: %s\n", s.ToString().c_str());
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<WorkerAgent>> agent = MakeAgent(config_path);
+  absl::StatusOr<std::unique_ptr<WorkerAgent>> agent = MakeAgent(config_path, remeasure_peaks);
   if (!agent.ok()) {
     std::fprintf(stderr, "gridbench-worker: %s\n", agent.status().ToString().c_str());
     return 1;
@@ -153,6 +185,9 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], kProbeHardwareFlag) == 0) {
     return RunProbeHardwareChildMain();
   }
+  if (argc >= 2 && std::strcmp(argv[1], kProbePeaksFlag) == 0) {
+    return RunProbePeaksChildMain(argc >= 3 ? argv[2] : nullptr);
+  }
   if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -166,5 +201,5 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  return RunAgent(*config_path);
+  return RunAgent(*config_path, HasFlag(argc, argv, "--remeasure-peaks"));
 }

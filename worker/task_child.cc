@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gridbench/v1/worker.pb.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/vulkan/device_info.h"
 #include "worker/durable_file.h"
+#include "worker/peak_measurements.h"
 #include "worker/task_kind.h"
 
 namespace gridbench::worker {
@@ -123,6 +125,21 @@ int RunProbeHardwareChildMain() {
     out->set_software(d.software);
   }
   return WriteFrame(kFramesFd, FrameType::kProbe, vulkan.SerializeAsString()).ok() ? 0 : 1;
+}
+
+int RunProbePeaksChildMain(const char* seconds) {
+  DieWithAgent();
+  PeakParams params;
+  if (seconds == nullptr || !absl::SimpleAtod(seconds, &params.seconds)) {
+    return WriteFailure(
+        absl::InvalidArgumentError("--probe-peaks needs a probe length in seconds"));
+  }
+  absl::StatusOr<PeakRun> run = MeasurePeaks(params);
+  if (!run.ok()) return WriteFailure(run.status());
+  for (const std::string& skipped : run->skipped) std::fprintf(stderr, "%s\n", skipped.c_str());
+  gridbench::v1::HardwareProfile peaks;
+  peaks.mutable_peaks()->Assign(run->peaks.begin(), run->peaks.end());
+  return WriteFrame(kFramesFd, FrameType::kProbe, peaks.SerializeAsString()).ok() ? 0 : 1;
 }
 
 }  // namespace gridbench::worker

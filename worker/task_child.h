@@ -8,6 +8,9 @@
 //   gridbench-worker --probe-hardware  writes a kProbe frame with the
 //                                      openblas_* fields, then one with
 //                                      vulkan_devices (if Vulkan works).
+//   gridbench-worker --probe-peaks S   runs the peak probes (CPU probes S
+//                                      seconds each) and writes one kProbe
+//                                      frame with `peaks`, or a kFailure.
 #ifndef GRIDBENCH_WORKER_TASK_CHILD_H_
 #define GRIDBENCH_WORKER_TASK_CHILD_H_
 
@@ -20,6 +23,7 @@ namespace gridbench::worker {
 
 inline constexpr char kRunTaskFlag[] = "--run-task";
 inline constexpr char kProbeHardwareFlag[] = "--probe-hardware";
+inline constexpr char kProbePeaksFlag[] = "--probe-peaks";
 
 // How to start `executable` (the gridbench-worker binary) in `mode`. OpenBLAS
 // 0.3.21 falls back to slow generic kernels on CPUs newer than it knows
@@ -30,11 +34,13 @@ inline constexpr char kProbeHardwareFlag[] = "--probe-hardware";
 // to be killed when the agent dies instead of running on unsupervised.
 ChildCommand TaskChildCommand(const std::string& executable, std::string_view mode);
 
-// The bodies of the two modes; each returns the process exit code: 0 when it
+// The bodies of the modes; each returns the process exit code: 0 when it
 // wrote its final frame (a task failure is reported in a frame, not by the
 // exit code), 1 when it could not.
 int RunTaskChildMain();
 int RunProbeHardwareChildMain();
+// `seconds` is the mode's argument as given.
+int RunProbePeaksChildMain(const char* seconds);
 
 }  // namespace gridbench::worker
 

@@ -3,15 +3,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "worker/gemm_blas_task.h"
+#include "worker/gemm_quant_task.h"
+#include "worker/gemm_vulkan_task.h"
+#include "worker/gemv_tasks.h"
+#include "worker/peak_task.h"
 #include "worker/task_kind.h"
 
 namespace gridbench::worker {
 namespace {
 
-// In order of preference: the first kind of a name is its default backend.
+// In order of preference: the first kind of a name is its default backend,
+// as common/task_params.h's BackendsOfKind lists them.
 std::span<const TaskKind* const> Registered() {
   static const GemmBlasTask gemm_blas;
-  static const TaskKind* const kinds[] = {&gemm_blas};
+  static const GemmVulkanTask gemm_vulkan;
+  static const GemmQuantTask gemm_quant;
+  static const GemvQuantTask gemv_quant;
+  static const GemvVulkanTask gemv_vulkan;
+  static const PeakTask peak;
+  static const TaskKind* const kinds[] = {&gemm_blas,  &gemm_vulkan, &gemm_quant,
+                                          &gemv_quant, &gemv_vulkan, &peak};
   return kinds;
 }
 

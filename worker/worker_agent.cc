@@ -6,6 +6,8 @@
 #include "common/canonical_result.h"
 #include "common/crypto.h"
 #include "spdlog/spdlog.h"
+#include "worker/peak_cache.h"
+#include "worker/peak_fraction.h"
 #include "worker/task_child.h"
 
 namespace gridbench::worker {
@@ -274,6 +276,11 @@ void WorkerAgent::RunTask(std::shared_ptr<TaskRun> run) {
 
 gridbench::v1::WorkerMessage WorkerAgent::Seal(gridbench::v1::ResultPayload payload,
                                                const gridbench::v1::Assignment& a) {
+  AddFractionOfPeak(options_.hardware, payload);
+  if (absl::Status s = CachePeaksFromResult(options_.hardware, payload, options_.config.state_dir);
+      !s.ok()) {
+    spdlog::warn("peaks of attempt {} not cached: {}", a.attempt_id(), s.ToString());
+  }
   payload.set_hardware_sha256(hardware_sha256_);
   absl::StatusOr<uint64_t> sequence = outbox_->NextSequence();
   if (!sequence.ok()) {

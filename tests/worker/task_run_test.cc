@@ -8,7 +8,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "worker/gemm_blas_task.h"
+#include "worker/kernel_inputs.h"
+#include "worker/kernel_result.h"
 #include "worker/task_child.h"
 
 namespace gridbench::worker {
@@ -63,7 +64,7 @@ TEST(TaskRunTest, GemmResultMatchesReferenceComputation) {
 
   // The same seeded inputs, multiplied naively in double.
   std::vector<float> a(m * k), b(k * n);
-  FillGemmInputs(7, a, b);
+  FillSeededInputs(7, {a, b});
   double sum = 0, sumsq = 0, l1 = 0;
   for (int i = 0; i < m; ++i) {
     for (int j = 0; j < n; ++j) {
@@ -102,14 +103,14 @@ TEST(TaskRunTest, GemmResultMatchesReferenceComputation) {
 
 TEST(TaskRunTest, DifferentSeedsGiveDifferentChecksums) {
   std::vector<float> a1(6), b1(6), a2(6), b2(6);
-  FillGemmInputs(1, a1, b1);
-  FillGemmInputs(2, a2, b2);
+  FillSeededInputs(1, {a1, b1});
+  FillSeededInputs(2, {a2, b2});
   EXPECT_NE(a1, a2);
   for (float x : a1) {
     EXPECT_GE(x, -1.0f);
     EXPECT_LT(x, 1.0f);
   }
-  EXPECT_NE(GemmChecksum(a1), GemmChecksum(a2));
+  EXPECT_NE(OutputChecksum(a1), OutputChecksum(a2));
 }
 
 TEST(TaskRunTest, InvalidParamsAreNotRetryable) {
@@ -139,7 +140,7 @@ TEST(TaskRunTest, TooBigForMemoryIsRefusedBeforeAllocating) {
   const absl::Status s = CheckGemmFitsInMemory(p, 43'999'999);
   EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
   EXPECT_THAT(std::string(s.message()),
-              HasSubstr("gemm 1000x2000x3000 needs 44000000 bytes for A, B and C but only "
+              HasSubstr("gemm 1000x2000x3000 (A, B and C) needs 44000000 bytes but only "
                         "43999999 bytes of memory are available"));
 }
 
