@@ -41,25 +41,29 @@ std::vector<int> AllowedCpus() {
 }
 
 TimedThreadsRun RunOnThreads(int threads, int64_t iterations, const ThreadBody& body) {
+  using Clock = std::chrono::steady_clock;
   const std::vector<int> cpus = AllowedCpus();
   std::atomic<bool> all_pinned{true};
-  // Phase 1: everyone ready, clock starts. Phase 2: everyone done.
-  std::barrier sync(threads + 1);
+  // Each thread reads the clock itself around its work: a clock read by
+  // another thread after the barrier can be late (that thread preempted on a
+  // busy machine while the work already runs), which made short runs look
+  // impossibly fast.
+  std::vector<Clock::time_point> starts(threads), ends(threads);
+  std::barrier ready(threads);
   std::vector<std::thread> workers;
   workers.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       if (!PinCurrentThread(cpus[t])) all_pinned = false;
-      sync.arrive_and_wait();
+      ready.arrive_and_wait();
+      starts[t] = Clock::now();
       body(t, iterations);
-      sync.arrive_and_wait();
+      ends[t] = Clock::now();
     });
   }
-  sync.arrive_and_wait();
-  const auto start = std::chrono::steady_clock::now();
-  sync.arrive_and_wait();
-  const auto end = std::chrono::steady_clock::now();
   for (std::thread& w : workers) w.join();
+  const Clock::time_point start = *std::min_element(starts.begin(), starts.end());
+  const Clock::time_point end = *std::max_element(ends.begin(), ends.end());
   return {std::chrono::duration<double>(end - start).count(), iterations, all_pinned.load()};
 }
 
