@@ -136,7 +136,7 @@ std::vector<Command> ArtifactCommands() {
        "Download an artifact and verify its hash (viewer)",
        "Bytes go to FILE.part first; an interrupted download continues from there\n"
        "when run again. FILE appears only once the whole hash has been verified.",
-       {{"output", "FILE", "Where to write it (required)", {}}},
+       {{"output", "FILE", "Where to write it (required)", {}, 'o'}},
        1,
        1,
        GetArtifact},

@@ -48,7 +48,9 @@ std::string UsageLine(const Command& c) {
 
 void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
   for (const FlagSpec& f : flags) {
-    std::string left = absl::StrCat("  --", f.name, f.value_name.empty() ? "" : " ", f.value_name);
+    std::string left = absl::StrCat(
+        f.short_name == 0 ? "  " : absl::StrCat("  -", std::string(1, f.short_name), ", "), "--",
+        f.name, f.value_name.empty() ? "" : " ", f.value_name);
     left.resize(std::max<size_t>(left.size() + 2, 28), ' ');
     out << left << f.help << "\n";
   }

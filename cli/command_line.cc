@@ -18,10 +18,22 @@ const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags, const std::string& 
   return nullptr;
 }
 
-// Handles one "--name[=value]" at args[i]; may consume args[i + 1].
-absl::Status ParseFlag(const std::vector<std::string>& args, size_t& i,
+// "-o" -> "--output" when a flag has that short name; other args unchanged.
+absl::StatusOr<std::string> ExpandShortFlag(const std::string& arg,
+                                            const std::vector<FlagSpec>& flags) {
+  if (arg.size() == 2 && arg[0] == '-') {
+    for (const FlagSpec& flag : flags) {
+      if (flag.short_name != 0 && flag.short_name == arg[1]) return "--" + flag.name;
+    }
+  }
+  if (arg.rfind("--", 0) == 0) return arg;
+  return UsageError(absl::StrCat("unknown flag ", arg, " (flags are spelled --name)"));
+}
+
+// Handles one "--name[=value]" in `arg` (args[i] with a short name
+// expanded); may consume args[i + 1].
+absl::Status ParseFlag(const std::string& arg, const std::vector<std::string>& args, size_t& i,
                        const std::vector<FlagSpec>& flags, ParsedArgs& out) {
-  const std::string& arg = args[i];
   const size_t eq = arg.find('=');
   const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
   const FlagSpec* spec = FindFlag(flags, name);
@@ -69,10 +81,10 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       flags_ended = true;
     } else if (arg == "-h" || arg == "--help") {
       out.help = true;
-    } else if (arg.rfind("--", 0) == 0) {
-      if (absl::Status s = ParseFlag(args, i, flags, out); !s.ok()) return s;
     } else {
-      return UsageError(absl::StrCat("unknown flag ", arg, " (flags are spelled --name)"));
+      absl::StatusOr<std::string> flag = ExpandShortFlag(arg, flags);
+      if (!flag.ok()) return flag.status();
+      if (absl::Status s = ParseFlag(*flag, args, i, flags, out); !s.ok()) return s;
     }
   }
   if (rest != nullptr) rest->clear();

@@ -20,6 +20,7 @@ struct FlagSpec {
   std::string value_name;  // "FORMAT"; empty for a switch that takes no value.
   std::string help;
   std::vector<std::string> choices;  // When not empty, the only values allowed.
+  char short_name = 0;               // 'o' lets "-o FILE" stand for "--output FILE".
 };
 
 struct ParsedArgs {

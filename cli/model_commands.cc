@@ -44,7 +44,7 @@ absl::StatusOr<int> SizeFlag(const CommandContext& ctx, const std::string& name,
 }
 
 absl::StatusOr<ExitCode> Synth(CommandContext& ctx) {
-  if (!ctx.args.Has("output")) return UsageError("--output FILE is required");
+  if (!ctx.args.Has("output")) return UsageError("-o/--output FILE is required");
   LlamaSpec spec;
   GB_ASSIGN_OR_RETURN(spec.dim, SizeFlag(ctx, "dim"));
   GB_ASSIGN_OR_RETURN(spec.layers, SizeFlag(ctx, "layers"));
@@ -110,7 +110,7 @@ std::vector<Command> ModelCommands() {
         {"seed", "N", "Seed of the weights (default 0)", {}},
         {"type", "TYPE", "Matrix type: f32 or f16 (default f32)", {"f32", "f16"}},
         {"context", "N", "Context length recorded in the metadata (default 2048)", {}},
-        {"output", "FILE", "Where to write the model (required)", {}}},
+        {"output", "FILE", "Where to write the model (required)", {}, 'o'}},
        0,
        0,
        Synth},

@@ -66,6 +66,18 @@ TEST(CommandLineTest, ParsesFlagsSwitchesAndPositionals) {
   EXPECT_TRUE(ParseArgs({"-h"}, flags)->help);
 }
 
+TEST(CommandLineTest, ShortNameStandsForItsFlag) {
+  const std::vector<FlagSpec> flags = {{"output", "FILE", "", {}, 'o'}};
+  auto parsed = ParseArgs({"-o", "model.gguf", "in"}, flags);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->Value("output"), "model.gguf");
+  EXPECT_EQ(parsed->positionals, (std::vector<std::string>{"in"}));
+  EXPECT_EQ(ParseArgs({"-o", "a", "--output", "b"}, flags).status().message(),
+            "--output given more than once");
+  EXPECT_EQ(ParseArgs({"-p"}, flags).status().message(),
+            "unknown flag -p (flags are spelled --name)");
+}
+
 TEST(CommandLineTest, MistakesAreUsageErrors) {
   const std::vector<FlagSpec> flags = {{"format", "FORMAT", "", {"table", "json"}},
                                        {"wait", "", "", {}}};
