@@ -54,16 +54,19 @@ int WriteFailure(const absl::Status& status) {
   return WriteFrame(kFramesFd, FrameType::kFailure, failure.SerializeAsString()).ok() ? 0 : 1;
 }
 
-absl::StatusOr<gridbench::v1::ResultPayload> RunAssignment(const std::string& input) {
-  gridbench::v1::Assignment assignment;
-  if (!assignment.ParseFromString(input)) {
-    return absl::InternalError("the task child's input is not a serialized Assignment");
+absl::StatusOr<gridbench::v1::ResultPayload> RunAssignment(const std::string& bytes) {
+  gridbench::v1::TaskChildInput input;
+  if (!input.ParseFromString(bytes)) {
+    return absl::InternalError("the task child's input is not a serialized TaskChildInput");
   }
-  const gridbench::v1::TaskSpec& spec = assignment.spec();
+  const gridbench::v1::TaskSpec& spec = input.assignment().spec();
+  TaskInputs inputs;
+  inputs.artifact_paths.insert(input.artifact_paths().begin(), input.artifact_paths().end());
+  inputs.output_dir = input.output_dir();
   absl::StatusOr<const TaskKind*> kind = FindTaskKind(spec.kind(), spec.requirements().backend());
   if (!kind.ok()) return kind.status();
   FrameProgressReporter progress;
-  return (*kind)->Run(spec, progress);
+  return (*kind)->Run(spec, inputs, progress);
 }
 
 }  // namespace

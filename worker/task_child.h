@@ -2,7 +2,7 @@
 // the agent, and how the agent starts them. See worker/child_process.h for
 // the fds a child gets.
 //
-//   gridbench-worker --run-task        reads a serialized Assignment from fd 0,
+//   gridbench-worker --run-task        reads a serialized TaskChildInput from fd 0,
 //                                      runs it, writes kProgress frames then
 //                                      one kResult or kFailure frame to fd 3.
 //   gridbench-worker --probe-hardware  writes a kProbe frame with the

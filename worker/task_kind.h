@@ -6,6 +6,8 @@
 #ifndef GRIDBENCH_WORKER_TASK_KIND_H_
 #define GRIDBENCH_WORKER_TASK_KIND_H_
 
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -23,6 +25,20 @@ class ProgressReporter {
   virtual void Report(double fraction, std::string_view message) = 0;
 };
 
+// What the agent prepared for one run, before the child started.
+struct TaskInputs {
+  // Every artifact the task names (common/task_params.h ArtifactIdsOf), by
+  // id: a local path whose bytes were verified against the id. Read-only:
+  // the file is shared with later tasks through the worker's cache.
+  std::map<std::string, std::string> artifact_paths;
+  // A fresh, empty directory for this attempt's output files. A kind that
+  // produces a file writes it here and lists it in ResultPayload.artifacts
+  // with role "output", name = its file name here and artifact_id computed
+  // from its bytes; the agent uploads it before signing the result. The
+  // directory is removed after the attempt.
+  std::string output_dir;
+};
+
 class TaskKind {
  public:
   virtual ~TaskKind() = default;
@@ -35,6 +51,7 @@ class TaskKind {
   // retry); RESOURCE_EXHAUSTED when this machine is too small; anything else
   // is treated as retryable.
   virtual absl::StatusOr<gridbench::v1::ResultPayload> Run(const gridbench::v1::TaskSpec& spec,
+                                                           const TaskInputs& inputs,
                                                            ProgressReporter& progress) const = 0;
 };
 

@@ -2,6 +2,7 @@
 #include <span>
 
 #include "absl/strings/str_cat.h"
+#include "worker/file_read_task.h"
 #include "worker/gemm_blas_task.h"
 #include "worker/gemm_quant_task.h"
 #include "worker/gemm_vulkan_task.h"
@@ -21,8 +22,9 @@ std::span<const TaskKind* const> Registered() {
   static const GemvQuantTask gemv_quant;
   static const GemvVulkanTask gemv_vulkan;
   static const PeakTask peak;
-  static const TaskKind* const kinds[] = {&gemm_blas,  &gemm_vulkan, &gemm_quant,
-                                          &gemv_quant, &gemv_vulkan, &peak};
+  static const FileReadTask file_read;
+  static const TaskKind* const kinds[] = {&gemm_blas,   &gemm_vulkan, &gemm_quant, &gemv_quant,
+                                          &gemv_vulkan, &peak,        &file_read};
   return kinds;
 }
 

@@ -40,13 +40,19 @@ void TaskRun::Cancel(const std::string& reason, bool retryable) {
 }
 
 TaskRun::Outcome TaskRun::Run(
+    const TaskInputs& inputs,
     const std::function<void(const gridbench::v1::Progress&)>& on_progress) {
   const double timeout_seconds = assignment_.spec().timeout_seconds() > 0
                                      ? assignment_.spec().timeout_seconds()
                                      : kDefaultTaskTimeoutSeconds;
   const absl::Time deadline = absl::Now() + absl::Seconds(timeout_seconds);
+  gridbench::v1::TaskChildInput input;
+  *input.mutable_assignment() = assignment_;
+  input.mutable_artifact_paths()->insert(inputs.artifact_paths.begin(),
+                                         inputs.artifact_paths.end());
+  input.set_output_dir(inputs.output_dir);
   absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start(command_, assignment_.SerializeAsString());
+      ChildProcess::Start(command_, input.SerializeAsString());
   if (!child.ok()) return Failure(std::string(child.status().message()));
   {
     absl::MutexLock lock(&mu_);

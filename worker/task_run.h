@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gridbench/v1/worker.pb.h"
 #include "worker/child_process.h"
+#include "worker/task_kind.h"
 
 namespace gridbench::worker {
 
@@ -25,7 +26,8 @@ class TaskRun {
   using Outcome = std::variant<gridbench::v1::ResultPayload, gridbench::v1::AttemptFailure>;
 
   // `command` starts the child (normally TaskChildCommand(exe, kRunTaskFlag));
-  // the serialized `assignment` is its input.
+  // its input is a serialized TaskChildInput: `assignment` and what Run()
+  // is given.
   TaskRun(ChildCommand command, gridbench::v1::Assignment assignment);
 
   const gridbench::v1::Assignment& assignment() const { return assignment_; }
@@ -37,8 +39,11 @@ class TaskRun {
   //   - "task process killed by signal SIGSEGV (...)" or "... exited with
   //     status N", with the last 4 KiB of its output;
   //   - "cancelled: <reason>" after Cancel(), retryable as Cancel() says.
-  // `on_progress` gets each Progress report (ids filled in) as it arrives.
-  Outcome Run(const std::function<void(const gridbench::v1::Progress&)>& on_progress);
+  // `inputs` are the verified artifacts and output directory the agent
+  // prepared. `on_progress` gets each Progress report (ids filled in) as it
+  // arrives.
+  Outcome Run(const TaskInputs& inputs,
+              const std::function<void(const gridbench::v1::Progress&)>& on_progress);
 
   // Kills the child if it is running, or makes Run() return at once if it has
   // not started. `retryable` says whether another attempt may succeed (true

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/canonical_result.h"
 #include "common/crypto.h"
+#include "common/worker_call_proof.h"
 #include "spdlog/spdlog.h"
 #include "worker/peak_cache.h"
 #include "worker/peak_fraction.h"
@@ -35,14 +36,47 @@ absl::StatusOr<std::unique_ptr<WorkerAgent>> WorkerAgent::Create(
   if (!identity.ok()) return identity.status();
   absl::StatusOr<std::unique_ptr<Outbox>> outbox = Outbox::Open(options.config.state_dir);
   if (!outbox.ok()) return outbox.status();
-  return std::unique_ptr<WorkerAgent>(new WorkerAgent(std::move(options), std::move(channel),
-                                                      std::move(*identity), std::move(*outbox)));
+  std::unique_ptr<WorkerAgent> agent(new WorkerAgent(std::move(options), std::move(channel),
+                                                     std::move(*identity), std::move(*outbox)));
+  if (absl::Status s = agent->OpenArtifacts(); !s.ok()) return s;
+  return agent;
+}
+
+absl::Status WorkerAgent::OpenArtifacts() {
+  const std::string& state_dir = options_.config.state_dir;
+  absl::StatusOr<std::unique_ptr<ArtifactCache>> cache = ArtifactCache::Open(
+      state_dir + "/artifacts", options_.config.artifact_cache_bytes,
+      [this](const std::string& id, const std::string& dest) -> absl::Status {
+        absl::StatusOr<DownloadStats> stats =
+            DownloadArtifact(*artifact_stub_, ArtifactCalls(), id, dest);
+        if (!stats.ok()) return stats.status();
+        spdlog::info(
+            "fetched artifact {} ({} bytes{})", id, stats->size_bytes,
+            stats->resumed_from > 0 ? absl::StrCat(", resumed after ", stats->resumed_from) : "");
+        return absl::OkStatus();
+      });
+  if (!cache.ok()) return cache.status();
+  artifact_cache_ = *std::move(cache);
+  absl::StatusOr<std::unique_ptr<TaskArtifacts>> task_artifacts = TaskArtifacts::Open(
+      artifact_cache_.get(), artifact_stub_.get(), state_dir + "/work", ArtifactCalls());
+  if (!task_artifacts.ok()) return task_artifacts.status();
+  task_artifacts_ = *std::move(task_artifacts);
+  return absl::OkStatus();
+}
+
+ArtifactCallOptions WorkerAgent::ArtifactCalls() {
+  ArtifactCallOptions options;
+  options.prepare = [this](grpc::ClientContext& context, const char* method) {
+    AddWorkerCallProof(context, WorkerId(), key_, method);
+  };
+  return options;
 }
 
 WorkerAgent::WorkerAgent(AgentOptions options, std::shared_ptr<grpc::ChannelInterface> channel,
                          WorkerIdentity identity, std::unique_ptr<Outbox> outbox)
     : options_(std::move(options)),
-      stub_(gridbench::v1::WorkerGateway::NewStub(std::move(channel))),
+      stub_(gridbench::v1::WorkerGateway::NewStub(channel)),
+      artifact_stub_(gridbench::v1::Artifacts::NewStub(channel)),
       hardware_sha256_(Sha256Hex(options_.hardware.SerializeAsString())),
       outbox_(std::move(outbox)),
       key_(std::move(identity.key)),
@@ -240,12 +274,32 @@ void WorkerAgent::HandleAck(const gridbench::v1::ResultAck& ack) {
   absl::MutexLock lock(&mu_);
 }
 
+TaskRun::Outcome WorkerAgent::RunWithArtifacts(TaskRun& run) {
+  const gridbench::v1::Assignment& a = run.assignment();
+  auto failure = [this, &a](const absl::Status& status, bool retryable) {
+    gridbench::v1::AttemptFailure f = FailureMessage(a, std::string(status.message())).failure();
+    f.set_retryable(retryable);
+    return f;
+  };
+  absl::StatusOr<std::unique_ptr<AttemptArtifacts>> artifacts = task_artifacts_->Prepare(a);
+  // An artifact the coordinator does not have will not appear by retrying.
+  if (!artifacts.ok()) return failure(artifacts.status(), !absl::IsNotFound(artifacts.status()));
+  TaskRun::Outcome outcome =
+      run.Run((*artifacts)->inputs(), [this](const gridbench::v1::Progress& p) {
+        gridbench::v1::WorkerMessage m;
+        *m.mutable_progress() = p;
+        Send(m);
+      });
+  if (auto* payload = std::get_if<gridbench::v1::ResultPayload>(&outcome)) {
+    if (absl::Status s = task_artifacts_->Deliver(**artifacts, *payload); !s.ok()) {
+      return failure(s, true);
+    }
+  }
+  return outcome;
+}
+
 void WorkerAgent::RunTask(std::shared_ptr<TaskRun> run) {
-  TaskRun::Outcome outcome = run->Run([this](const gridbench::v1::Progress& p) {
-    gridbench::v1::WorkerMessage m;
-    *m.mutable_progress() = p;
-    Send(m);
-  });
+  TaskRun::Outcome outcome = RunWithArtifacts(*run);
   const gridbench::v1::Assignment& a = run->assignment();
   gridbench::v1::WorkerMessage final_message;
   if (auto* payload = std::get_if<gridbench::v1::ResultPayload>(&outcome)) {

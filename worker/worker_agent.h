@@ -18,7 +18,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "gridbench/v1/artifact.grpc.pb.h"
 #include "gridbench/v1/worker.grpc.pb.h"
+#include "worker/artifact_cache.h"
+#include "worker/artifact_fetch.h"
 #include "worker/coordinator_session.h"
 #include "worker/enrollment.h"
 #include "worker/outbox.h"
@@ -54,6 +57,9 @@ class WorkerAgent {
   WorkerAgent(AgentOptions options, std::shared_ptr<grpc::ChannelInterface> channel,
               WorkerIdentity identity, std::unique_ptr<Outbox> outbox);
 
+  // Opens the artifact cache (<state_dir>/artifacts) and the attempts'
+  // output directories (<state_dir>/work).
+  absl::Status OpenArtifacts();
   absl::Status EnsureEnrolled();
   // One connection: handshake, then messages until it ends; its end status.
   absl::Status Serve(bool& accepted);
@@ -63,6 +69,10 @@ class WorkerAgent {
   void HandleAck(const gridbench::v1::ResultAck& ack);
   void HeartbeatLoop(CoordinatorSession* session, absl::Duration interval);
   void RunTask(std::shared_ptr<TaskRun> run);
+  // How artifact calls authenticate: a proof signed with this worker's key.
+  ArtifactCallOptions ArtifactCalls();
+  // Fetches the inputs, runs the child, uploads the outputs.
+  TaskRun::Outcome RunWithArtifacts(TaskRun& run);
   // Signs the payload and stores it in the outbox; returns the result
   // message to send, or a failure message when it cannot be stored.
   gridbench::v1::WorkerMessage Seal(gridbench::v1::ResultPayload payload,
@@ -82,9 +92,13 @@ class WorkerAgent {
   // Constant after construction.
   const AgentOptions options_;
   const std::unique_ptr<gridbench::v1::WorkerGateway::StubInterface> stub_;
+  const std::unique_ptr<gridbench::v1::Artifacts::StubInterface> artifact_stub_;
   const std::string hardware_sha256_;
   const std::unique_ptr<Outbox> outbox_;
   const SigningKey key_;
+  // Set by Create(), constant after.
+  std::unique_ptr<ArtifactCache> artifact_cache_;
+  std::unique_ptr<TaskArtifacts> task_artifacts_;
 
   absl::Mutex mu_;
   std::string worker_id_ ABSL_GUARDED_BY(mu_);  // Empty until enrolled.

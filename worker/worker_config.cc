@@ -126,9 +126,17 @@ absl::Status ParseKey(const ConfigErrors& err, const YAML::Node& key_node, const
     config.drain_grace_seconds = v;
     return absl::OkStatus();
   }
+  if (key == "artifact_cache_bytes") {
+    uint64_t v = 0;
+    if (!value.IsScalar() || !YAML::convert<uint64_t>::decode(value, v) || v == 0) {
+      return err.At(value, key, "must be a positive number of bytes");
+    }
+    config.artifact_cache_bytes = v;
+    return absl::OkStatus();
+  }
   return err.At(key_node, key,
                 "unknown key (known: coordinator, name, state_dir, join_token, join_token_file, "
-                "labels, insecure, tls, drain_grace_seconds, log)");
+                "labels, insecure, tls, drain_grace_seconds, artifact_cache_bytes, log)");
 }
 
 absl::StatusOr<WorkerConfig> ParseRoot(const ConfigErrors& err, const YAML::Node& root) {

@@ -4,19 +4,23 @@
 //   name: bench-host-1            # default: this machine's hostname
 //   state_dir: /var/lib/gridbench-worker
 //                                 # required: holds worker.key (Ed25519, 0600),
-//                                 # worker_id, sequence and outbox/
+//                                 # worker_id, sequence, outbox/, artifacts/
+//                                 # (the artifact cache) and work/ (outputs)
 //   join_token: gbt_...           # or join_token_file: /path (not both); only
 //                                 # needed until the worker has enrolled
 //   labels: {rack: a1}            # string -> string, matched by task requirements
 //   insecure: true                # or tls: {ca: ca.pem, cert: client.pem, key: client.key}
 //   drain_grace_seconds: 600      # on SIGTERM/Drain, how long the running task
 //                                 # may take to finish before it is handed back
+//   artifact_cache_bytes: 21474836480  # cap on <state_dir>/artifacts (20 GiB);
+//                                 # least recently used artifacts go first
 //   log: {level: info, format: text}   # format: text | json
 //
 // Unknown keys are errors, so a misspelt field never silently does nothing.
 #ifndef GRIDBENCH_WORKER_WORKER_CONFIG_H_
 #define GRIDBENCH_WORKER_WORKER_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,6 +38,7 @@ struct WorkerConfig {
   std::map<std::string, std::string> labels;
   TlsFiles tls;
   double drain_grace_seconds = 600;
+  uint64_t artifact_cache_bytes = uint64_t{20} << 30;
   std::string log_level = "info";
   std::string log_format = "text";
 };

@@ -58,7 +58,7 @@ TEST(TaskRunTest, GemmResultMatchesReferenceComputation) {
   TaskRun run(Worker(), GemmAssignment(m, n, k));
   std::vector<gridbench::v1::Progress> progress;
   TaskRun::Outcome outcome =
-      run.Run([&](const gridbench::v1::Progress& p) { progress.push_back(p); });
+      run.Run({}, [&](const gridbench::v1::Progress& p) { progress.push_back(p); });
   const auto* result = std::get_if<gridbench::v1::ResultPayload>(&outcome);
   ASSERT_NE(result, nullptr) << std::get<gridbench::v1::AttemptFailure>(outcome).DebugString();
 
@@ -115,7 +115,7 @@ TEST(TaskRunTest, DifferentSeedsGiveDifferentChecksums) {
 
 TEST(TaskRunTest, InvalidParamsAreNotRetryable) {
   TaskRun run(Worker(), GemmAssignment(-3, 8, 0));
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_FALSE(f.retryable());
   EXPECT_THAT(f.reason(), HasSubstr("params.m: must be an integer in 1..32768, got -3"));
   EXPECT_THAT(f.reason(), HasSubstr("params.k:"));
@@ -125,7 +125,7 @@ TEST(TaskRunTest, UnknownBackendIsRetryableElsewhere) {
   gridbench::v1::Assignment a = GemmAssignment(8, 8, 8);
   a.mutable_spec()->mutable_requirements()->set_backend("tpu");
   TaskRun run(Worker(), a);
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_TRUE(f.retryable());
   EXPECT_THAT(f.reason(), HasSubstr("backend \"tpu\""));
 }
@@ -146,7 +146,7 @@ TEST(TaskRunTest, TooBigForMemoryIsRefusedBeforeAllocating) {
 
 TEST(TaskRunTest, CrashIsReportedWithSignalAndOutputTail) {
   TaskRun run(Shell("echo about to crash >&2; kill -SEGV $$"), GemmAssignment(8, 8, 8));
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_EQ(f.signal(), SIGSEGV);
   EXPECT_EQ(f.exit_status(), -1);
   EXPECT_THAT(f.reason(), HasSubstr("killed by signal SIGSEGV"));
@@ -157,7 +157,7 @@ TEST(TaskRunTest, CrashIsReportedWithSignalAndOutputTail) {
 TEST(TaskRunTest, OutputTailKeepsOnlyTheEnd) {
   TaskRun run(Shell("i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; exit 3"),
               GemmAssignment(8, 8, 8));
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_EQ(f.exit_status(), 3);
   EXPECT_THAT(f.reason(), HasSubstr("exited with status 3"));
   EXPECT_EQ(f.stderr_tail().size(), kStderrTailBytes);
@@ -169,7 +169,7 @@ TEST(TaskRunTest, TimeoutKillsTheChild) {
   gridbench::v1::Assignment a = GemmAssignment(8, 8, 8);
   a.mutable_spec()->set_timeout_seconds(0.5);
   TaskRun run(Shell("exec sleep 1000"), a);
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_THAT(f.reason(), HasSubstr("timed out after 0.5s"));
   EXPECT_TRUE(f.retryable());
 }
@@ -178,7 +178,7 @@ TEST(TaskRunTest, TimeoutHoldsForAChildThatNeverStopsWriting) {
   gridbench::v1::Assignment a = GemmAssignment(8, 8, 8);
   a.mutable_spec()->set_timeout_seconds(0.5);
   TaskRun run(Shell("exec yes flood"), a);
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_THAT(f.reason(), HasSubstr("timed out after 0.5s"));
   EXPECT_THAT(f.stderr_tail(), HasSubstr("flood\n"));
 }
@@ -189,7 +189,7 @@ TEST(TaskRunTest, CancelKillsTheRunningChild) {
   TaskRun run(Shell("printf '\\001\\000\\000\\000\\000' >&3; exec sleep 1000"),
               GemmAssignment(8, 8, 8));
   int reports = 0;
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([&](const auto& p) {
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [&](const auto& p) {
     ++reports;
     run.Cancel("job cancelled", false);
   }));
@@ -201,21 +201,21 @@ TEST(TaskRunTest, CancelKillsTheRunningChild) {
 TEST(TaskRunTest, CancelBeforeStartReturnsAtOnce) {
   TaskRun run(Shell("exec sleep 1000"), GemmAssignment(8, 8, 8));
   run.Cancel("worker is shutting down", true);
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_EQ(f.reason(), "cancelled: worker is shutting down");
   EXPECT_TRUE(f.retryable());
 }
 
 TEST(TaskRunTest, MalformedFramesAreReported) {
   TaskRun run(Shell("printf '\\011garbage' >&3"), GemmAssignment(8, 8, 8));
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_THAT(f.reason(), HasSubstr("malformed output: unknown frame type 9"));
 }
 
 TEST(TaskRunTest, MissingExecutableIsAFailureNotACrash) {
   TaskRun run(ChildCommand{{"/nonexistent/gridbench-worker", kRunTaskFlag}, {}},
               GemmAssignment(8, 8, 8));
-  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run([](const auto&) {}));
+  const gridbench::v1::AttemptFailure f = ExpectFailure(run.Run({}, [](const auto&) {}));
   EXPECT_THAT(f.reason(), HasSubstr("/nonexistent/gridbench-worker"));
 }
 
