@@ -1,0 +1,112 @@
+// Writes small llama GGUF files for the kernels/llama tests: the synthetic
+// model's metadata and tensor list (kernels/model), optionally changed to
+// make a bad file, with seeded values or values the test chooses.
+#ifndef GRIDBENCH_TESTS_KERNELS_LLAMA_LLAMA_TEST_MODELS_H_
+#define GRIDBENCH_TESTS_KERNELS_LLAMA_LLAMA_TEST_MODELS_H_
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/status_macros.h"
+#include "gtest/gtest.h"
+#include "kernels/gguf/gguf_encoder.h"
+#include "kernels/gguf/gguf_value.h"
+#include "kernels/gguf/gguf_writer.h"
+#include "kernels/model/synth_model.h"
+#include "kernels/quant/quantize.h"
+
+namespace gridbench::kernels::llama {
+
+// A model file before it is written: what a test may change.
+struct TestModel {
+  gguf::GgufMetadata metadata;
+  std::vector<gguf::GgufTensorSpec> tensors;
+  // Values of named tensors; the others get seeded values (norms near 1,
+  // matrices ~ N(0, 1/sqrt(row length))).
+  std::map<std::string, std::vector<float>> values;
+};
+
+inline TestModel MakeTestModel(const model::LlamaSpec& spec) {
+  return {model::LlamaMetadata(spec), model::LlamaTensors(spec), {}};
+}
+
+// `m` with `key` set to `value`, or removed when `value` is empty.
+inline gguf::GgufMetadata WithKey(const gguf::GgufMetadata& m, const std::string& key,
+                                  std::optional<gguf::GgufValue> value) {
+  gguf::GgufMetadata out;
+  bool found = false;
+  for (const auto& [k, v] : m.entries()) {
+    if (k != key) {
+      (void)out.Add(k, v);  // Keys of `m` are distinct.
+    } else if (value) {
+      (void)out.Add(k, *value);
+      found = true;
+    }
+  }
+  if (value && !found) (void)out.Add(key, *value);
+  return out;
+}
+
+inline int64_t Elements(const gguf::GgufTensorSpec& t) {
+  int64_t n = 1;
+  for (int64_t d : t.shape) n *= d;
+  return n;
+}
+
+inline absl::Status WriteTestModel(const TestModel& model, const std::string& path) {
+  GB_ASSIGN_OR_RETURN(gguf::GgufWriter writer,
+                      gguf::GgufWriter::Create(path, model.metadata, model.tensors));
+  std::mt19937 rng(7);
+  for (const gguf::GgufTensorSpec& t : model.tensors) {
+    const int64_t cols = t.shape[0], rows = Elements(t) / cols;
+    std::vector<float> v;
+    if (auto it = model.values.find(t.name); it != model.values.end()) {
+      v = it->second;
+    } else {
+      const bool is_norm = t.shape.size() == 1;
+      std::normal_distribution<float> dist(is_norm ? 1.0f : 0.0f,
+                                           is_norm ? 0.01f : 1.0f / std::sqrt(float(cols)));
+      v.resize(rows * cols);
+      for (float& x : v) x = dist(rng);
+    }
+    std::vector<uint8_t> bytes(rows * quant::RowBytes(t.type, cols));
+    GB_RETURN_IF_ERROR(quant::Quantize(t.type, t.name, v.data(), rows, cols, bytes.data()));
+    GB_RETURN_IF_ERROR(writer.Append(bytes));
+  }
+  return writer.Finish();
+}
+
+// A fresh directory per test, removed afterwards.
+class LlamaFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("llama_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::string Write(const TestModel& model, const std::string& name) {
+    const std::string path = Path(name);
+    const absl::Status status = WriteTestModel(model, path);
+    EXPECT_TRUE(status.ok()) << status;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace gridbench::kernels::llama
+
+#endif  // GRIDBENCH_TESTS_KERNELS_LLAMA_LLAMA_TEST_MODELS_H_
