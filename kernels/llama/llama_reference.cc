@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "kernels/llama/eval_args.h"
 #include "kernels/quant/quantize.h"
 
 namespace gridbench::kernels::llama {
@@ -57,15 +58,8 @@ absl::Status MatVecRef(const WeightView& w, const float* x, float* out) {
 
 absl::StatusOr<LlamaReferenceSession> LlamaReferenceSession::Create(const LlamaModel& model,
                                                                     int context) {
-  const int limit = model.hparams().context;
-  if (context < 0)
-    return absl::InvalidArgumentError(absl::StrCat("context ", context, " is negative"));
-  if (context > limit) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("context ", context, " is longer than the model allows (llama.context_length ",
-                     limit, ")"));
-  }
-  return LlamaReferenceSession(model, context == 0 ? limit : context);
+  GB_ASSIGN_OR_RETURN(const int positions, SessionContext(model.hparams(), context));
+  return LlamaReferenceSession(model, positions);
 }
 
 LlamaReferenceSession::LlamaReferenceSession(const LlamaModel& model, int context)
@@ -80,31 +74,9 @@ size_t LlamaReferenceSession::CacheOffset(int layer, int pos) const {
   return (static_cast<size_t>(layer) * context_ + pos) * model_->hparams().kv_dim();
 }
 
-absl::Status LlamaReferenceSession::CheckEval(std::span<const int32_t> tokens,
-                                              int start_pos) const {
-  if (tokens.empty()) return absl::InvalidArgumentError("no tokens to evaluate");
-  const int vocab = model_->hparams().vocab;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || tokens[i] >= vocab) {
-      return absl::InvalidArgumentError(absl::StrCat("token ", i, " is ", tokens[i],
-                                                     ", outside the vocabulary [0, ", vocab, ")"));
-    }
-  }
-  if (start_pos < 0 || start_pos > positions_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "start position ", start_pos, " is not within the ", positions_, " cached positions"));
-  }
-  if (tokens.size() > static_cast<size_t>(context_ - start_pos)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("positions ", start_pos, " to ", start_pos + tokens.size() - 1,
-                     " do not fit the session's context of ", context_, " positions"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::vector<float>> LlamaReferenceSession::Eval(std::span<const int32_t> tokens,
                                                                int start_pos, LogitsFor which) {
-  GB_RETURN_IF_ERROR(CheckEval(tokens, start_pos));
+  GB_RETURN_IF_ERROR(CheckEvalArgs(model_->hparams(), context_, positions_, tokens, start_pos));
   const LlamaHparams& h = model_->hparams();
   const int n = static_cast<int>(tokens.size());
   std::vector<float> x(static_cast<size_t>(n) * h.dim);

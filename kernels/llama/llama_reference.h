@@ -59,19 +59,15 @@ enum class LogitsFor { kLastToken, kAllTokens };
 class LlamaReferenceSession {
  public:
   // A session holding up to `context` positions; 0 means the model's
-  // context_length. INVALID_ARGUMENT if `context` is negative or longer than
-  // the model allows ("context 4096 is longer than the model allows
-  // (llama.context_length 2048)").
+  // context_length. Errors of SessionContext (eval_args.h).
   static absl::StatusOr<LlamaReferenceSession> Create(const LlamaModel& model, int context = 0);
 
   // Runs `tokens` at positions start_pos, start_pos + 1, ..., attending to
   // the cached positions before start_pos. start_pos may be below
   // positions() (the cache is rewound to it) but not above. Returns the
   // logits of the last token (vocab values) or of every token (tokens.size()
-  // rows of vocab values). INVALID_ARGUMENT, with the cache unchanged, for no
-  // tokens, a token outside [0, vocab) (index and value named), start_pos
-  // negative or above positions(), or start_pos + tokens.size() above
-  // context().
+  // rows of vocab values). Errors of CheckEvalArgs (eval_args.h), with the
+  // cache unchanged.
   absl::StatusOr<std::vector<float>> Eval(std::span<const int32_t> tokens, int start_pos,
                                           LogitsFor which = LogitsFor::kLastToken);
 
@@ -82,7 +78,6 @@ class LlamaReferenceSession {
  private:
   LlamaReferenceSession(const LlamaModel& model, int context);
 
-  absl::Status CheckEval(std::span<const int32_t> tokens, int start_pos) const;
   // One block over the batch `x` (n rows of dim) at positions start_pos...
   absl::Status Block(int layer, int start_pos, int n, std::vector<float>& x);
   // Attention output for query `q` (dim values) at position `pos`.
