@@ -8,6 +8,7 @@
 #include "worker/gemm_vulkan_task.h"
 #include "worker/gemv_tasks.h"
 #include "worker/peak_task.h"
+#include "worker/quantize_task.h"
 #include "worker/task_kind.h"
 
 namespace gridbench::worker {
@@ -22,9 +23,10 @@ std::span<const TaskKind* const> Registered() {
   static const GemvQuantTask gemv_quant;
   static const GemvVulkanTask gemv_vulkan;
   static const PeakTask peak;
+  static const QuantizeTask quantize;
   static const FileReadTask file_read;
   static const TaskKind* const kinds[] = {&gemm_blas,   &gemm_vulkan, &gemm_quant, &gemv_quant,
-                                          &gemv_vulkan, &peak,        &file_read};
+                                          &gemv_vulkan, &peak,        &quantize,   &file_read};
   return kinds;
 }
 
