@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/format.h"
+#include "cli/result_figures.h"
 #include "common/canonical_result.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
@@ -53,12 +54,6 @@ std::vector<ResultRow> DecodeRows(const JobResults& results) {
   return rows;
 }
 
-// A metric, or NaN when the payload lacks it.
-double Metric(const ResultRow& row, const std::string& name) {
-  auto it = row.payload.metrics().find(name);
-  return it == row.payload.metrics().end() ? NAN : it->second;
-}
-
 std::string Kind(const ResultRow& row) {
   if (!row.decoded) return "undecodable";
   return row.payload.kind().empty() && row.spec ? row.spec->kind() : row.payload.kind();
@@ -68,47 +63,59 @@ std::string Params(const ResultRow& row) {
   return row.spec ? ParamsSummary(row.spec->kind(), row.spec->params()) : "";
 }
 
-std::string Corename(const ResultRow& row) {
-  auto it = row.payload.environment().find("openblas_corename");
-  return it == row.payload.environment().end() ? "" : it->second;
+std::string Number(double value, const char* format, const std::string& missing) {
+  if (std::isnan(value)) return missing;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), format, value);
+  return buf;
 }
 
-// The row's cells; `missing` stands in for figures the payload lacks.
-std::vector<std::string> Cells(const ResultRow& row, const std::string& missing) {
-  auto number = [&](double value, const char* format) {
-    if (std::isnan(value)) return missing;
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), format, value);
-    return std::string(buf);
-  };
+std::string Median(const ResultRow& row, const std::string& missing) {
   const bool has_summary = row.decoded && row.payload.has_summary();
-  return {row.stored->task_name(),
-          row.stored->worker_name(),
-          Kind(row),
-          Params(row),
-          has_summary ? FormatSeconds(row.payload.summary().median()) : missing,
-          number(Metric(row, "gflops_median"), "%.2f"),
-          number(Metric(row, "threads"), "%.0f"),
-          Corename(row).empty() ? missing : Corename(row),
-          row.signature.ok() ? "ok" : "BAD"};
+  return has_summary ? FormatSeconds(row.payload.summary().median()) : missing;
 }
 
 void PrintTable(const std::vector<ResultRow>& rows, std::ostream& out) {
-  Table table({"TASK", "WORKER", "KIND", "SHAPE/PARAMS", "MEDIAN S", "GFLOP/S", "THREADS",
-               "CORENAME", "SIGNATURE"});
-  for (const ResultRow& row : rows) table.AddRow(Cells(row, "-"));
+  Table table({"TASK", "WORKER", "KIND", "SHAPE/PARAMS", "MEDIAN S", "RESULT", "OF PEAK", "THREADS",
+               "DEVICE", "SIGNATURE", "NOTES"});
+  for (const ResultRow& row : rows) {
+    const ResultFigures f = FiguresOf(row.payload);
+    const std::string result =
+        std::isnan(f.value) ? "-" : absl::StrCat(Number(f.value, "%.4g", "-"), " ", f.unit);
+    std::string device = f.device.empty() ? "-" : f.device;
+    if (f.software) absl::StrAppend(&device, " [software]");
+    table.AddRow({row.stored->task_name(), row.stored->worker_name(),
+                  row.decoded ? f.kind : Kind(row), Params(row), Median(row, "-"), result,
+                  Number(f.fraction_of_peak * 100, "%.0f%%", "-"), Number(f.threads, "%.0f", "-"),
+                  device, row.signature.ok() ? "ok" : "BAD", f.notes});
+  }
   table.Print(out);
 }
 
 void PrintCsv(const std::vector<ResultRow>& rows, std::ostream& out) {
-  out << "task,worker,kind,params,median_seconds,gflops,threads,corename,signature,"
-         "job_id,task_id,attempt_id,worker_id,sequence\n";
+  out << "task,worker,kind,params,median_seconds,result,result_unit,fraction_of_peak,threads,"
+         "device,software,signature,notes,job_id,task_id,attempt_id,worker_id,sequence\n";
   for (const ResultRow& row : rows) {
-    std::vector<std::string> cells = Cells(row, "");
+    const ResultFigures f = FiguresOf(row.payload);
     const auto& signed_result = row.stored->signed_();
-    cells.insert(cells.end(),
-                 {row.stored->job_id(), signed_result.task_id(), signed_result.attempt_id(),
-                  signed_result.worker_id(), absl::StrCat(signed_result.sequence())});
+    std::vector<std::string> cells = {row.stored->task_name(),
+                                      row.stored->worker_name(),
+                                      row.decoded ? f.kind : Kind(row),
+                                      Params(row),
+                                      Median(row, ""),
+                                      Number(f.value, "%.6g", ""),
+                                      f.unit,
+                                      Number(f.fraction_of_peak, "%.4f", ""),
+                                      Number(f.threads, "%.0f", ""),
+                                      f.device,
+                                      f.software ? "true" : "false",
+                                      row.signature.ok() ? "ok" : "BAD",
+                                      f.notes,
+                                      row.stored->job_id(),
+                                      signed_result.task_id(),
+                                      signed_result.attempt_id(),
+                                      signed_result.worker_id(),
+                                      absl::StrCat(signed_result.sequence())};
     for (std::string& cell : cells) cell = CsvField(cell);
     out << absl::StrJoin(cells, ",") << "\n";
   }

@@ -69,9 +69,41 @@ class ResultsTest : public ::testing::Test {
 
 TEST_F(ResultsTest, TableShowsFiguresAndSignatureState) {
   const std::string table = Print(ResultFormat::kTable);
-  EXPECT_THAT(table, HasSubstr("TASK      WORKER      KIND  SHAPE/PARAMS  MEDIAN S  GFLOP/S"));
-  EXPECT_THAT(table, HasSubstr("gemm-256  box, \"one\"  gemm  256x128x64    0.001235  54.32    "
-                               "2        Haswell   ok"));
+  EXPECT_THAT(table, HasSubstr("TASK      WORKER      KIND  SHAPE/PARAMS  MEDIAN S  RESULT         "
+                               "OF PEAK  THREADS  DEVICE            SIGNATURE"));
+  EXPECT_THAT(table,
+              HasSubstr("gemm-256  box, \"one\"  gemm  256x128x64    0.001235  54.32 GFLOP/s  "
+                        "-        2        OpenBLAS Haswell  ok"));
+}
+
+// Each kind shows its own headline figure; a software Vulkan device is
+// marked so nobody takes its number for a GPU's.
+TEST_F(ResultsTest, TableShowsEachKindsFigureAndMarksSoftwareDevices) {
+  gridbench::v1::ResultPayload vulkan;
+  vulkan.set_kind("gemm");
+  (*vulkan.mutable_metrics())["gflops_median"] = 12.5;
+  (*vulkan.mutable_metrics())["fraction_of_peak"] = 0.625;
+  (*vulkan.mutable_environment())["backend"] = "vulkan";
+  (*vulkan.mutable_environment())["vulkan_device"] = "llvmpipe";
+  (*vulkan.mutable_environment())["vulkan_software"] = "true";
+  gridbench::v1::ResultPayload quantize;
+  quantize.set_kind("quantize");
+  (*quantize.mutable_metrics())["input_mb_per_s"] = 96.25;
+  (*quantize.mutable_metrics())["size_ratio"] = 0.53;
+  (*quantize.mutable_metrics())["relative_rmse"] = 0.00512;
+  (*quantize.mutable_metrics())["snr_db"] = 45.86;
+  (*quantize.mutable_environment())["quantize_type"] = "q8_0";
+  for (const auto* payload : {&vulkan, &quantize}) {
+    AddResult("t", "t-1", 1);
+    payload->SerializeToString(results_.results.back().mutable_signed_()->mutable_payload());
+  }
+  const std::string table = Print(ResultFormat::kTable);
+  EXPECT_THAT(table, HasSubstr("gemm/vulkan"));
+  EXPECT_THAT(table, HasSubstr("12.5 GFLOP/s"));
+  EXPECT_THAT(table, HasSubstr("62%"));
+  EXPECT_THAT(table, HasSubstr("llvmpipe [software]"));
+  EXPECT_THAT(table, HasSubstr("96.25 MB/s"));
+  EXPECT_THAT(table, HasSubstr("q8_0: 0.53x size, rel.RMSE 0.0051, SNR 45.9 dB"));
 }
 
 TEST_F(ResultsTest, VerifyPassesGoodSignaturesAndNamesBadOnes) {
@@ -102,11 +134,11 @@ TEST_F(ResultsTest, CsvQuotesAndJsonParses) {
       absl::StrSplit(Print(ResultFormat::kCsv), '\n', absl::SkipEmpty());
   ASSERT_EQ(csv.size(), 2u);
   EXPECT_EQ(csv[0],
-            "task,worker,kind,params,median_seconds,gflops,threads,corename,signature,job_id,"
-            "task_id,attempt_id,worker_id,sequence");
+            "task,worker,kind,params,median_seconds,result,result_unit,fraction_of_peak,threads,"
+            "device,software,signature,notes,job_id,task_id,attempt_id,worker_id,sequence");
   EXPECT_EQ(csv[1],
-            "gemm-256,\"box, \"\"one\"\"\",gemm,256x128x64,0.001235,54.32,2,Haswell,ok,j-1,t-1,"
-            "a-1,w-1,1");
+            "gemm-256,\"box, \"\"one\"\"\",gemm,256x128x64,0.001235,54.321,GFLOP/s,,2,"
+            "OpenBLAS Haswell,false,ok,,j-1,t-1,a-1,w-1,1");
 
   google::protobuf::ListValue list;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(Print(ResultFormat::kJson), &list).ok());
