@@ -1,0 +1,198 @@
+#include "kernels/llama/llama_cpu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/status_macros.h"
+#include "kernels/llama/eval_args.h"
+#include "kernels/quant/matmul.h"
+#include "kernels/quant/quantize.h"
+
+namespace gridbench::kernels::llama {
+namespace {
+
+quant::QuantMatrix AsMatrix(const WeightView& w) { return {w.type, w.rows, w.cols, w.data}; }
+
+std::vector<float> Dequantized(const WeightView& w) {
+  std::vector<float> out(w.cols * w.rows);
+  // The model checked the type and shape at Open, so this cannot fail.
+  (void)quant::Dequantize(w.type, w.data, w.rows, w.cols, out.data());
+  return out;
+}
+
+void RmsNorm(const float* x, const float* w, int n, float eps, float* out) {
+  float sum_sq = 0;
+  for (int i = 0; i < n; ++i) sum_sq += x[i] * x[i];
+  const float scale = 1.0f / std::sqrt(sum_sq / n + eps);
+  for (int i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
+}
+
+}  // namespace
+
+absl::StatusOr<LlamaCpuSession> LlamaCpuSession::Create(const LlamaModel& model, ThreadPool* pool,
+                                                        int context, quant::Isa isa) {
+  GB_ASSIGN_OR_RETURN(const int positions, SessionContext(model.hparams(), context));
+  GB_RETURN_IF_ERROR(quant::MatmulIsa(quant::QuantType::kF32, 1, isa).status());
+  return LlamaCpuSession(model, pool, positions, isa);
+}
+
+LlamaCpuSession::LlamaCpuSession(const LlamaModel& model, ThreadPool* pool, int context,
+                                 quant::Isa isa)
+    : model_(&model), pool_(pool), context_(context), isa_(isa) {
+  const LlamaHparams& h = model.hparams();
+  for (const LlamaLayer& layer : model.layers()) {
+    attn_norm_.push_back(Dequantized(layer.attn_norm));
+    ffn_norm_.push_back(Dequantized(layer.ffn_norm));
+  }
+  output_norm_ = Dequantized(model.output_norm());
+  for (int i = 0; i < h.head_dim / 2; ++i) {
+    inv_freq_.push_back(
+        static_cast<float>(std::pow(static_cast<double>(h.rope_freq_base), -2.0 * i / h.head_dim)));
+  }
+  const size_t cache = static_cast<size_t>(h.layers) * context * h.kv_dim();
+  keys_.resize(cache);
+  values_.resize(cache);
+}
+
+size_t LlamaCpuSession::CacheOffset(int layer, int pos) const {
+  return (static_cast<size_t>(layer) * context_ + pos) * model_->hparams().kv_dim();
+}
+
+void LlamaCpuSession::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (pool_ != nullptr) {
+    pool_->ParallelFor(n, fn);
+  } else if (n > 0) {
+    fn(0, n);
+  }
+}
+
+absl::Status LlamaCpuSession::MatMul(const WeightView& w, const float* x, int n, float* y) {
+  if (n == 1) return quant::QuantizedGemv(AsMatrix(w), x, y, pool_, isa_);
+  return quant::QuantizedGemm(AsMatrix(w), x, n, y, pool_, isa_);
+}
+
+absl::StatusOr<std::vector<float>> LlamaCpuSession::Eval(std::span<const int32_t> tokens,
+                                                         int start_pos, LogitsFor which) {
+  const LlamaHparams& h = model_->hparams();
+  GB_RETURN_IF_ERROR(CheckEvalArgs(h, context_, positions_, tokens, start_pos));
+  const int n = static_cast<int>(tokens.size());
+  const size_t rows = n;
+  x_.resize(rows * h.dim);
+  normed_.resize(rows * h.dim);
+  q_.resize(rows * h.dim);
+  k_.resize(rows * h.kv_dim());
+  v_.resize(rows * h.kv_dim());
+  attn_.resize(rows * h.dim);
+  proj_.resize(rows * h.dim);
+  gate_.resize(rows * h.ff);
+  up_.resize(rows * h.ff);
+  const WeightView& embd = model_->token_embd();
+  for (int t = 0; t < n; ++t) {
+    GB_RETURN_IF_ERROR(quant::Dequantize(embd.type, embd.row(tokens[t]), 1, h.dim, &x_[t * h.dim]));
+  }
+  // A failure below leaves the cache partly written for positions from
+  // start_pos on; positions_ then stops before them.
+  positions_ = std::min(positions_, start_pos);
+  for (int layer = 0; layer < h.layers; ++layer) GB_RETURN_IF_ERROR(Block(layer, start_pos, n));
+  positions_ = start_pos + n;
+
+  const int first = which == LogitsFor::kAllTokens ? 0 : n - 1;
+  const int count = n - first;
+  for (int t = first; t < n; ++t) {
+    RmsNorm(&x_[t * h.dim], output_norm_.data(), h.dim, h.rms_eps, &normed_[(t - first) * h.dim]);
+  }
+  std::vector<float> logits(static_cast<size_t>(count) * h.vocab);
+  GB_RETURN_IF_ERROR(MatMul(model_->output(), normed_.data(), count, logits.data()));
+  return logits;
+}
+
+absl::Status LlamaCpuSession::Block(int layer, int start_pos, int n) {
+  const LlamaHparams& h = model_->hparams();
+  const LlamaLayer& w = model_->layers()[layer];
+  const int kv_dim = h.kv_dim();
+  for (int t = 0; t < n; ++t) {
+    RmsNorm(&x_[t * h.dim], attn_norm_[layer].data(), h.dim, h.rms_eps, &normed_[t * h.dim]);
+  }
+  GB_RETURN_IF_ERROR(MatMul(w.attn_q, normed_.data(), n, q_.data()));
+  GB_RETURN_IF_ERROR(MatMul(w.attn_k, normed_.data(), n, k_.data()));
+  GB_RETURN_IF_ERROR(MatMul(w.attn_v, normed_.data(), n, v_.data()));
+  Rope(q_.data(), n, h.dim, h.heads, start_pos);
+  Rope(k_.data(), n, kv_dim, h.kv_heads, start_pos);
+  for (int t = 0; t < n; ++t) {
+    std::memcpy(&keys_[CacheOffset(layer, start_pos + t)], &k_[t * kv_dim], kv_dim * sizeof(float));
+    std::memcpy(&values_[CacheOffset(layer, start_pos + t)], &v_[t * kv_dim],
+                kv_dim * sizeof(float));
+  }
+  Attend(layer, start_pos, n);
+  GB_RETURN_IF_ERROR(MatMul(w.attn_output, attn_.data(), n, proj_.data()));
+  for (size_t i = 0; i < static_cast<size_t>(n) * h.dim; ++i) x_[i] += proj_[i];
+
+  for (int t = 0; t < n; ++t) {
+    RmsNorm(&x_[t * h.dim], ffn_norm_[layer].data(), h.dim, h.rms_eps, &normed_[t * h.dim]);
+  }
+  GB_RETURN_IF_ERROR(MatMul(w.ffn_gate, normed_.data(), n, gate_.data()));
+  GB_RETURN_IF_ERROR(MatMul(w.ffn_up, normed_.data(), n, up_.data()));
+  for (size_t i = 0; i < static_cast<size_t>(n) * h.ff; ++i) {
+    gate_[i] = gate_[i] / (1.0f + std::exp(-gate_[i])) * up_[i];
+  }
+  GB_RETURN_IF_ERROR(MatMul(w.ffn_down, gate_.data(), n, proj_.data()));
+  for (size_t i = 0; i < static_cast<size_t>(n) * h.dim; ++i) x_[i] += proj_[i];
+  return absl::OkStatus();
+}
+
+void LlamaCpuSession::Rope(float* x, int n, int stride, int heads, int start_pos) {
+  const int head_dim = model_->hparams().head_dim;
+  for (int t = 0; t < n; ++t) {
+    const float pos = static_cast<float>(start_pos + t);
+    for (int i = 0; i < head_dim / 2; ++i) {
+      const float theta = pos * inv_freq_[i];
+      const float c = std::cos(theta), s = std::sin(theta);
+      for (int head = 0; head < heads; ++head) {
+        float* pair = x + static_cast<size_t>(t) * stride + head * head_dim + 2 * i;
+        const float x0 = pair[0], x1 = pair[1];
+        pair[0] = x0 * c - x1 * s;
+        pair[1] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+void LlamaCpuSession::Attend(int layer, int start_pos, int n) {
+  const LlamaHparams& h = model_->hparams();
+  const int group = h.heads / h.kv_heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
+  // One work item per (token, query head).
+  ParallelFor(static_cast<int64_t>(n) * h.heads, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(start_pos + n);
+    for (int64_t item = begin; item < end; ++item) {
+      const int t = static_cast<int>(item / h.heads), head = static_cast<int>(item % h.heads);
+      const int pos = start_pos + t;
+      const int kv_off = head / group * h.head_dim;
+      const float* q = &q_[static_cast<size_t>(t) * h.dim + head * h.head_dim];
+      float max = -INFINITY;
+      for (int p = 0; p <= pos; ++p) {
+        const float* k = &keys_[CacheOffset(layer, p) + kv_off];
+        float dot = 0;
+        for (int i = 0; i < h.head_dim; ++i) dot += q[i] * k[i];
+        scores[p] = dot * scale;
+        max = std::max(max, scores[p]);
+      }
+      float sum = 0;
+      for (int p = 0; p <= pos; ++p) sum += scores[p] = std::exp(scores[p] - max);
+      float* out = &attn_[static_cast<size_t>(t) * h.dim + head * h.head_dim];
+      std::fill(out, out + h.head_dim, 0.0f);
+      for (int p = 0; p <= pos; ++p) {
+        const float weight = scores[p] / sum;
+        const float* v = &values_[CacheOffset(layer, p) + kv_off];
+        for (int i = 0; i < h.head_dim; ++i) out[i] += weight * v[i];
+      }
+    }
+  });
+}
+
+}  // namespace gridbench::kernels::llama

@@ -1,0 +1,181 @@
+// The optimised CPU pass against the reference for every weight type, for
+// prompt batches (GEMM) and single-token steps (GEMV), on any thread count.
+#include "kernels/llama/llama_cpu.h"
+
+#include <cmath>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kernels/llama/llama_reference.h"
+#include "kernels/model/synth_model.h"
+#include "kernels/model_quant/model_quantizer.h"
+#include "kernels/parallel/thread_pool.h"
+#include "tests/kernels_llama/llama_test_models.h"
+
+namespace gridbench::kernels::llama {
+namespace {
+
+using quant::QuantType;
+using ::testing::HasSubstr;
+
+// max |cpu - reference| over all logits, relative to max |reference|. The
+// CPU path quantizes activations to Q8_0 / Q8_K for quantized weights (as
+// ggml does) and the reference does not, so quantized types get more room.
+// Measured on this model (batch and single-token steps, any ISA): F32 and
+// F16 below 8e-7; Q8_0 0.023, Q4_0 0.022, Q4_K 0.030, Q6_K 0.030 (activation
+// rounding of the same size as 8-bit weight rounding). A wrong kernel or
+// graph step gives errors of order 1.
+double Tolerance(QuantType type) {
+  switch (type) {
+    case QuantType::kF32:
+    case QuantType::kF16:
+      return 1e-5;
+    default:
+      return 0.06;
+  }
+}
+
+model::LlamaSpec Spec() {
+  model::LlamaSpec spec;
+  spec.dim = 256;
+  spec.layers = 2;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.ff = 512;
+  spec.vocab = 300;
+  spec.context = 32;
+  spec.seed = 5;
+  return spec;
+}
+
+double RelativeMaxDiff(const std::vector<float>& got, const std::vector<float>& want) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, std::abs(double(got[i]) - want[i]));
+    scale = std::max(scale, std::abs(double(want[i])));
+  }
+  return diff / scale;
+}
+
+// (weight type, keep llama.cpp's default tensors unquantized)
+class LlamaCpuTest : public LlamaFileTest,
+                     public ::testing::WithParamInterface<std::tuple<QuantType, bool>> {
+ protected:
+  void SetUp() override {
+    LlamaFileTest::SetUp();
+    const auto [type, keep_defaults] = GetParam();
+    model::LlamaSpec spec = Spec();
+    if (type == QuantType::kF16) spec.type = QuantType::kF16;
+    std::string path = Path("model.gguf");
+    ASSERT_TRUE(model::WriteSyntheticLlama(spec, path).ok());
+    if (type != QuantType::kF32 && type != QuantType::kF16) {
+      model_quant::ModelQuantizeOptions options;
+      options.target = type;
+      if (!keep_defaults) options.keep.clear();
+      ASSERT_TRUE(model_quant::QuantizeModel(path, Path("q.gguf"), options).ok());
+      path = Path("q.gguf");
+    }
+    absl::StatusOr<LlamaModel> m = LlamaModel::Open(path);
+    ASSERT_TRUE(m.ok()) << m.status();
+    model_ = std::make_unique<LlamaModel>(*std::move(m));
+    absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*model_);
+    ASSERT_TRUE(ref.ok());
+    absl::StatusOr<std::vector<float>> logits = ref->Eval(tokens_, 0, LogitsFor::kAllTokens);
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    reference_ = *std::move(logits);
+  }
+
+  QuantType type() const { return std::get<0>(GetParam()); }
+
+  const std::vector<int32_t> tokens_ = {1, 300 - 1, 72, 101, 108, 3, 3, 200, 17, 2};
+  std::unique_ptr<LlamaModel> model_;
+  std::vector<float> reference_;  // Every token's logits.
+};
+
+TEST_P(LlamaCpuTest, PromptBatchMatchesReference) {
+  ThreadPool pool(2);
+  absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*model_, &pool);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  absl::StatusOr<std::vector<float>> logits = cpu->Eval(tokens_, 0, LogitsFor::kAllTokens);
+  ASSERT_TRUE(logits.ok()) << logits.status();
+  ASSERT_EQ(logits->size(), reference_.size());
+  EXPECT_LT(RelativeMaxDiff(*logits, reference_), Tolerance(type()));
+  EXPECT_EQ(cpu->positions(), static_cast<int>(tokens_.size()));
+}
+
+TEST_P(LlamaCpuTest, SingleTokenStepsMatchReference) {
+  ThreadPool pool(2);
+  absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*model_, &pool);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  const int vocab = model_->hparams().vocab;
+  // A two-token prompt, then one token at a time through the KV cache.
+  absl::StatusOr<std::vector<float>> logits = cpu->Eval(std::span(tokens_).first(2), 0);
+  ASSERT_TRUE(logits.ok()) << logits.status();
+  for (size_t t = 2; t < tokens_.size(); ++t) {
+    logits = cpu->Eval(std::span(&tokens_[t], 1), static_cast<int>(t));
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    const std::vector<float> want(reference_.begin() + t * vocab,
+                                  reference_.begin() + (t + 1) * vocab);
+    EXPECT_LT(RelativeMaxDiff(*logits, want), Tolerance(type())) << "token " << t;
+  }
+}
+
+TEST_P(LlamaCpuTest, SameLogitsOnAnyThreadCount) {
+  ThreadPool two(2), three(3);
+  std::vector<std::vector<float>> results;
+  for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &two, &three}) {
+    absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*model_, pool);
+    ASSERT_TRUE(cpu.ok()) << cpu.status();
+    absl::StatusOr<std::vector<float>> logits = cpu->Eval(tokens_, 0, LogitsFor::kAllTokens);
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    results.push_back(*std::move(logits));
+  }
+  EXPECT_EQ(results[0], results[1]);
+  EXPECT_EQ(results[0], results[2]);
+}
+
+TEST_P(LlamaCpuTest, PortableKernelsMatchReference) {
+  absl::StatusOr<LlamaCpuSession> cpu =
+      LlamaCpuSession::Create(*model_, nullptr, 0, quant::Isa::kRef);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  absl::StatusOr<std::vector<float>> logits = cpu->Eval(tokens_, 0, LogitsFor::kAllTokens);
+  ASSERT_TRUE(logits.ok()) << logits.status();
+  EXPECT_LT(RelativeMaxDiff(*logits, reference_), Tolerance(type()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, LlamaCpuTest,
+    ::testing::Values(std::tuple(QuantType::kF32, false), std::tuple(QuantType::kF16, false),
+                      std::tuple(QuantType::kQ8_0, false), std::tuple(QuantType::kQ8_0, true),
+                      std::tuple(QuantType::kQ4_0, false), std::tuple(QuantType::kQ4_0, true),
+                      std::tuple(QuantType::kQ4_K, false), std::tuple(QuantType::kQ4_K, true),
+                      std::tuple(QuantType::kQ6_K, false), std::tuple(QuantType::kQ6_K, true)),
+    [](const auto& info) {
+      return std::string(quant::QuantTypeName(std::get<0>(info.param))) +
+             (std::get<1>(info.param) ? "_mixed" : "");
+    });
+
+class LlamaCpuRefusalTest : public LlamaFileTest {};
+
+TEST_F(LlamaCpuRefusalTest, RefusesLikeTheReference) {
+  ASSERT_TRUE(model::WriteSyntheticLlama(Spec(), Path("m.gguf")).ok());
+  absl::StatusOr<LlamaModel> m = LlamaModel::Open(Path("m.gguf"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_THAT(LlamaCpuSession::Create(*m, nullptr, 33).status().message(),
+              HasSubstr("context 33 is longer than the model allows (llama.context_length 32)"));
+  absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*m, nullptr, 4);
+  ASSERT_TRUE(cpu.ok());
+  const std::vector<int32_t> five(5, 7);
+  EXPECT_THAT(cpu->Eval(five, 0).status().message(),
+              HasSubstr("positions 0 to 4 do not fit the session's context of 4 positions"));
+  const std::vector<int32_t> bad = {7, 300};
+  EXPECT_THAT(cpu->Eval(bad, 0).status().message(), HasSubstr("token 1 is 300"));
+  EXPECT_EQ(cpu->positions(), 0);
+}
+
+}  // namespace
+}  // namespace gridbench::kernels::llama
