@@ -17,18 +17,6 @@ namespace {
 
 using gridbench::v1::ArtifactInfo;
 
-// Transfers get a day: the limit is for a hung coordinator, not a slow link.
-constexpr absl::Duration kTransferTimeout = absl::Hours(24);
-
-ArtifactCallOptions TransferOptions(Connection& conn) {
-  ArtifactCallOptions options;
-  options.prepare = [&conn](grpc::ClientContext& context, const char*) {
-    conn.Prepare(context, /*with_deadline=*/false);
-  };
-  options.timeout = kTransferTimeout;
-  return options;
-}
-
 std::string FormatBytes(uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double value = static_cast<double>(bytes);
@@ -46,7 +34,7 @@ absl::StatusOr<ExitCode> PutArtifact(CommandContext& ctx) {
   GB_ASSIGN_OR_RETURN(Connection conn, Connection::Open(ctx.global));
   auto stub = gridbench::v1::Artifacts::NewStub(conn.channel());
   GB_ASSIGN_OR_RETURN(ArtifactInfo info,
-                      UploadArtifactFile(*stub, TransferOptions(conn), path, name));
+                      UploadArtifactFile(*stub, conn.TransferOptions(), path, name));
   ctx.out << info.artifact_id() << "\n";
   ctx.err << "stored " << info.name() << " (" << FormatBytes(info.size_bytes()) << ")\n";
   return ExitCode::kOk;
@@ -86,7 +74,7 @@ absl::StatusOr<ExitCode> GetArtifact(CommandContext& ctx) {
   GB_ASSIGN_OR_RETURN(Connection conn, Connection::Open(ctx.global));
   auto stub = gridbench::v1::Artifacts::NewStub(conn.channel());
   GB_ASSIGN_OR_RETURN(DownloadStats stats,
-                      DownloadArtifact(*stub, TransferOptions(conn), ctx.args.positionals[0],
+                      DownloadArtifact(*stub, conn.TransferOptions(), ctx.args.positionals[0],
                                        ctx.args.Value("output")));
   ctx.err << "wrote " << ctx.args.Value("output") << " (" << FormatBytes(stats.size_bytes)
           << ", hash verified"

@@ -56,4 +56,13 @@ void Connection::Prepare(grpc::ClientContext& context, bool with_deadline) const
   if (with_deadline) context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
 }
 
+ArtifactCallOptions Connection::TransferOptions() const {
+  ArtifactCallOptions options;
+  options.prepare = [this](grpc::ClientContext& context, const char*) {
+    Prepare(context, /*with_deadline=*/false);
+  };
+  options.timeout = absl::Hours(24);
+  return options;
+}
+
 }  // namespace gridbench::cli

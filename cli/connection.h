@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/command.h"
+#include "common/artifact_transfer.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -50,6 +51,11 @@ class Connection {
 
   // Adds the token, and kCallDeadline when `with_deadline`, to `context`.
   void Prepare(grpc::ClientContext& context, bool with_deadline) const;
+
+  // Call options for artifact uploads and downloads: the token, and a day's
+  // deadline (the limit is for a hung coordinator, not a slow link). The
+  // options refer to this connection, which must outlive them.
+  ArtifactCallOptions TransferOptions() const;
 
   Stub& stub() { return *stub_; }
   // For the other services on the same coordinator (artifacts).

@@ -1,9 +1,11 @@
-// demo: starts a coordinator and a worker on this machine, runs a small GEMM
-// job through them, shows and verifies its results, and stops both.
+// demo: starts a coordinator and a worker on this machine, uploads a small
+// synthetic model, runs a job that quantizes it and benchmarks GEMM on every
+// backend through them, shows and verifies its results, and stops both.
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,8 +25,10 @@
 #include "cli/format.h"
 #include "cli/job_watch.h"
 #include "cli/results.h"
+#include "common/artifact_transfer.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
+#include "kernels/model/synth_model.h"
 #include "yaml-cpp/yaml.h"
 
 namespace gridbench::cli {
@@ -40,26 +44,60 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
 constexpr int kLogTailLines = 20;
 constexpr char kWorkerName[] = "demo-worker";
 
-// Small enough to finish in seconds on two cores.
-constexpr char kDemoJob[] = R"(name: demo-gemm
+// The demo model: a llama-architecture GGUF of about 3 MB, small enough that
+// quantizing it takes well under a second on two cores.
+kernels::model::LlamaSpec DemoModelSpec() {
+  kernels::model::LlamaSpec spec;
+  spec.dim = 256;
+  spec.layers = 2;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.ff = 512;
+  spec.vocab = 512;
+  spec.seed = 1;
+  spec.type = kernels::quant::QuantType::kF32;
+  spec.name = "gridbench demo llama";
+  return spec;
+}
+
+// Quantizes the demo model (artifact `model_id`) to Q8_0 and Q4_0 and runs
+// GEMM on every backend the worker has; small enough to finish in seconds on
+// two cores.
+std::string DemoJobYaml(const std::string& model_id, bool with_vulkan) {
+  std::string yaml = absl::StrCat(R"(name: demo
 labels: {source: gridbench-demo}
 tasks:
-  - name: gemm-256
-    kind: gemm
-    params: {m: 256, n: 256, k: 256, warmup: 1, repetitions: 5}
-    requirements: {backend: blas, device: cpu}
+  - name: quantize-q8_0
+    kind: quantize
+    params: {input: ")",
+                                  model_id, R"(", type: q8_0}
     timeout: 2m
-  - name: gemm-512
+  - name: quantize-q4_0
+    kind: quantize
+    params: {input: ")",
+                                  model_id, R"(", type: q4_0}
+    timeout: 2m
+  - name: gemm-blas
     kind: gemm
     params: {m: 512, n: 512, k: 512, warmup: 1, repetitions: 5}
     requirements: {backend: blas, device: cpu}
     timeout: 2m
-  - name: gemm-1024
+  - name: gemm-quant-q4_0
     kind: gemm
-    params: {m: 1024, n: 1024, k: 1024, warmup: 1, repetitions: 3}
-    requirements: {backend: blas, device: cpu}
+    params: {m: 512, n: 512, k: 512, weight_type: q4_0, warmup: 1, repetitions: 5}
+    requirements: {backend: quant, device: cpu}
     timeout: 2m
-)";
+)");
+  if (with_vulkan) {
+    absl::StrAppend(&yaml, R"(  - name: gemm-vulkan
+    kind: gemm
+    params: {m: 256, n: 256, k: 256, warmup: 1, repetitions: 5}
+    requirements: {backend: vulkan}
+    timeout: 2m
+)");
+  }
+  return yaml;
+}
 
 absl::Status WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -106,6 +144,8 @@ class Demo {
   absl::Status Run() {
     GB_RETURN_IF_ERROR(Step("start the coordinator", [&] { return StartCoordinator(); }));
     GB_RETURN_IF_ERROR(Step("start a worker", [&] { return StartWorker(); }));
+    GB_RETURN_IF_ERROR(
+        Step("synthesize a model and upload it", [&] { return SynthesizeAndUpload(); }));
     GB_RETURN_IF_ERROR(Step("run the demo job", [&] { return RunJob(); }));
     GB_RETURN_IF_ERROR(Step("verify the results", [&] { return Verify(); }));
     return absl::OkStatus();
@@ -148,7 +188,8 @@ class Demo {
         {"database", dir_ / "coordinator" / "gridbench.db"},
         {"coordinator log", dir_ / "coordinator.log"},
         {"worker log", dir_ / "worker.log"},
-        {"job file", dir_ / "demo-job.yaml"}};
+        {"job file", dir_ / "demo-job.yaml"},
+        {"model", dir_ / "model-f32.gguf"}};
     for (const auto& [what, path] : files) {
       std::error_code ec;
       if (fs::exists(path, ec))
@@ -268,16 +309,38 @@ class Demo {
     GB_ASSIGN_OR_RETURN(auto reply, conn_->Call(&Connection::Stub::ListWorkers,
                                                 gridbench::v1::ListWorkersRequest()));
     for (const auto& w : reply.workers()) {
-      if (w.name() == kWorkerName && w.state() == gridbench::v1::WORKER_STATE_CONNECTED)
+      if (w.name() == kWorkerName && w.state() == gridbench::v1::WORKER_STATE_CONNECTED) {
+        const auto& backends = w.hardware().backends();
+        worker_has_vulkan_ =
+            std::find(backends.begin(), backends.end(), "vulkan") != backends.end();
         return true;
+      }
     }
     return false;
   }
 
+  absl::Status SynthesizeAndUpload() {
+    log_of_step_ = "coordinator";
+    const fs::path model = dir_ / "model-f32.gguf";
+    GB_RETURN_IF_ERROR(kernels::model::WriteSyntheticLlama(DemoModelSpec(), model.string()));
+    auto stub = gridbench::v1::Artifacts::NewStub(conn_->channel());
+    GB_ASSIGN_OR_RETURN(
+        gridbench::v1::ArtifactInfo info,
+        UploadArtifactFile(*stub, conn_->TransferOptions(), model.string(), "demo-llama-f32"));
+    model_id_ = info.artifact_id();
+    ctx_.out << "    " << model.filename().string() << " (" << info.size_bytes() << " bytes) is "
+             << model_id_ << "\n";
+    if (!worker_has_vulkan_) {
+      ctx_.out << "    the worker found no Vulkan device: the job leaves out gemm-vulkan\n";
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status RunJob() {
-    GB_RETURN_IF_ERROR(WriteFile(dir_ / "demo-job.yaml", kDemoJob));
+    const std::string job = DemoJobYaml(model_id_, worker_has_vulkan_);
+    GB_RETURN_IF_ERROR(WriteFile(dir_ / "demo-job.yaml", job));
     gridbench::v1::SubmitJobRequest request;
-    request.set_job_yaml(kDemoJob);
+    request.set_job_yaml(job);
     request.set_job_file_name("demo-job.yaml");
     GB_ASSIGN_OR_RETURN(auto submitted, conn_->Call(&Connection::Stub::SubmitJob, request));
     job_id_ = submitted.job_id();
@@ -309,6 +372,8 @@ class Demo {
   std::string log_of_step_ = "coordinator";  // "coordinator" or "worker".
   std::string address_;
   std::string job_id_;
+  std::string model_id_;
+  bool worker_has_vulkan_ = false;
   std::set<std::string> shown_logs_;
   std::unique_ptr<Connection> conn_;
   // Declared last: destroyed first, so the children are stopped on every path.
@@ -347,8 +412,11 @@ std::vector<Command> DemoCommands() {
            "",
            "Run a coordinator and a worker here and put a small job through them",
            "Starts gridbench-coordinator and gridbench-worker from the directory gridbench\n"
-           "is in, submits a three-task GEMM job, follows it, prints and verifies its\n"
-           "results, then stops both processes and prints where the database and logs are.",
+           "is in, synthesizes a small llama model and uploads it, submits a job that\n"
+           "quantizes it to Q8_0 and Q4_0 and runs GEMM on blas, quant and (when the\n"
+           "worker has a Vulkan device, software ones included) vulkan, follows it,\n"
+           "prints and verifies its results, then stops both processes and prints where\n"
+           "the database, logs and model are.",
            {{"dir", "DIR", "Work in DIR (default: a new /tmp/gridbench-demo-XXXXXX)", {}},
             {"keep", "", "Keep the coordinator and worker running until Ctrl-C", {}}},
            0,

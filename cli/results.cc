@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/format.h"
 #include "cli/result_figures.h"
+#include "common/artifact_id.h"
 #include "common/canonical_result.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
@@ -75,6 +76,18 @@ std::string Median(const ResultRow& row, const std::string& missing) {
   return has_summary ? FormatSeconds(row.payload.summary().median()) : missing;
 }
 
+// `text` with every artifact id cut to its first 12 hex digits, so a row
+// fits on a screen; csv and json keep whole ids.
+std::string ShortenArtifactIds(std::string text) {
+  constexpr size_t kHexDigits = 64, kKept = 12;
+  for (size_t at = text.find(kArtifactIdPrefix); at != std::string::npos;
+       at = text.find(kArtifactIdPrefix, at + 1)) {
+    const size_t hex = at + kArtifactIdPrefix.size();
+    if (text.size() - hex >= kHexDigits) text.replace(hex + kKept, kHexDigits - kKept, "..");
+  }
+  return text;
+}
+
 void PrintTable(const std::vector<ResultRow>& rows, std::ostream& out) {
   Table table({"TASK", "WORKER", "KIND", "SHAPE/PARAMS", "MEDIAN S", "RESULT", "OF PEAK", "THREADS",
                "DEVICE", "SIGNATURE", "NOTES"});
@@ -85,9 +98,10 @@ void PrintTable(const std::vector<ResultRow>& rows, std::ostream& out) {
     std::string device = f.device.empty() ? "-" : f.device;
     if (f.software) absl::StrAppend(&device, " [software]");
     table.AddRow({row.stored->task_name(), row.stored->worker_name(),
-                  row.decoded ? f.kind : Kind(row), Params(row), Median(row, "-"), result,
-                  Number(f.fraction_of_peak * 100, "%.0f%%", "-"), Number(f.threads, "%.0f", "-"),
-                  device, row.signature.ok() ? "ok" : "BAD", f.notes});
+                  row.decoded ? f.kind : Kind(row), ShortenArtifactIds(Params(row)),
+                  Median(row, "-"), result, Number(f.fraction_of_peak * 100, "%.0f%%", "-"),
+                  Number(f.threads, "%.0f", "-"), device, row.signature.ok() ? "ok" : "BAD",
+                  f.notes});
   }
   table.Print(out);
 }
