@@ -71,19 +71,31 @@ TEST_F(ClusterTest, JobCompletesWithSignedMeasuredResults) {
 TEST_F(ClusterTest, KilledWorkersTaskIsFinishedByAnotherWorkerExactlyOnce) {
   ClusterHarness cluster("worker_kill", kFastFailureConfig);
   ASSERT_TRUE(cluster.StartCoordinator().ok());
-  ASSERT_TRUE(cluster.StartWorker("doomed").ok());
-  ASSERT_TRUE(cluster.WaitForConnectedWorkers(1, kStartTimeout)) << cluster.LogTail("worker-0.log");
+  // Both connected before the job, so that the kill comes while the task
+  // runs however long a worker takes to start (its peak probes, a busy
+  // machine); whichever worker takes the task is the one killed.
+  ASSERT_TRUE(cluster.StartWorker("w0").ok());
+  ASSERT_TRUE(cluster.StartWorker("w1").ok());
+  ASSERT_TRUE(cluster.WaitForConnectedWorkers(2, kStartTimeout)) << cluster.LogTail("worker-1.log");
   absl::StatusOr<std::string> job_id = cluster.Submit(GemmJob("worker-kill", 1, 3.0));
   ASSERT_TRUE(job_id.ok()) << job_id.status();
+  std::string running_on;
   ASSERT_TRUE(cluster.WaitUntil(
       [&] {
         auto job = cluster.GetJob(*job_id);
-        return job.ok() && job->tasks(0).state() == gridbench::v1::TASK_STATE_RUNNING;
+        if (!job.ok() || job->tasks(0).state() != gridbench::v1::TASK_STATE_RUNNING) return false;
+        running_on = job->tasks(0).attempts(0).worker_id();
+        return true;
       },
       kStartTimeout));
-  ASSERT_TRUE(cluster.StartWorker("survivor").ok());
-  ASSERT_TRUE(cluster.WaitForConnectedWorkers(2, kStartTimeout)) << cluster.LogTail("worker-1.log");
-  cluster.KillWorker(0, SIGKILL);
+  auto workers = cluster.Workers();
+  ASSERT_TRUE(workers.ok()) << workers.status();
+  int doomed = -1;
+  for (const auto& w : *workers) {
+    if (w.worker_id() == running_on) doomed = w.name() == "w0" ? 0 : 1;
+  }
+  ASSERT_NE(doomed, -1) << running_on;
+  cluster.KillWorker(doomed, SIGKILL);
 
   absl::StatusOr<gridbench::v1::Job> job = cluster.WaitForJob(*job_id, kJobTimeout);
   ASSERT_TRUE(job.ok()) << job.status();
