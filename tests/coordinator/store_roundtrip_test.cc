@@ -128,7 +128,7 @@ TEST(StoreRoundTripTest, UpdatesOfMissingRowsAreNotFound) {
 TEST(StoreRoundTripTest, TaskUpdatesWriteTheLatestAttemptAndKeepTheSpec) {
   ScratchDir dir;
   TaskRecord task = MakeTask("j1", "t1", 1);
-  (*task.task.mutable_spec()->mutable_params()->mutable_fields())["m"].set_number_value(64);
+  task.task.mutable_spec()->mutable_requirements()->set_backend("blas");
   {
     auto store = OpenStore(dir.File("g.db"));
     store->InsertJob(MakeJob("j1"), {task});
