@@ -3,6 +3,8 @@
 #include "kernels/llama/llama_cpu.h"
 
 #include <cmath>
+#include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>

@@ -5,7 +5,9 @@
 #include "kernels/llama/llama_reference.h"
 
 #include <cmath>
+#include <memory>
 #include <numbers>
+#include <span>
 #include <string>
 #include <vector>
 
