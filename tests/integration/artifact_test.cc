@@ -63,12 +63,7 @@ class ArtifactTest : public ::testing::Test {
   }
 
   ArtifactCallOptions WithToken(const std::string& token) {
-    ArtifactCallOptions options;
-    options.prepare = [token](grpc::ClientContext& context, const char*) {
-      context.AddMetadata(kAuthorizationHeader, std::string(kBearerPrefix) + token);
-    };
-    options.timeout = absl::Seconds(30);
-    return options;
+    return ClusterHarness::ArtifactOptions(token);
   }
 
   // Sends a header for `declared` and then `sent`, as a client that lies.

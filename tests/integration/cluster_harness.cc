@@ -64,7 +64,9 @@ void KillGroup(pid_t pid, int signal) {
 
 }  // namespace
 
-std::string BinaryPath(const std::string& name) { return std::string(GRIDBENCH_BIN_DIR) + "/" + name; }
+std::string BinaryPath(const std::string& name) {
+  return std::string(GRIDBENCH_BIN_DIR) + "/" + name;
+}
 
 ClusterHarness::ClusterHarness(const std::string& test_name, std::string coordinator_yaml)
     : coordinator_yaml_(std::move(coordinator_yaml)) {
@@ -87,8 +89,8 @@ absl::Status ClusterHarness::StartCoordinator() {
                         << coordinator_yaml_;
   const std::string addr_file = dir_ + "/coordinator/coordinator.addr";
   std::filesystem::remove(addr_file);
-  coordinator_pid_ = Spawn({BinaryPath("gridbench-coordinator"), "--config", config},
-                           dir_ + "/coordinator.log");
+  coordinator_pid_ =
+      Spawn({BinaryPath("gridbench-coordinator"), "--config", config}, dir_ + "/coordinator.log");
   if (coordinator_pid_ < 0) return absl::InternalError("cannot spawn gridbench-coordinator");
   const bool up = WaitUntil(
       [&] {
@@ -124,8 +126,8 @@ absl::StatusOr<int> ClusterHarness::StartWorker(const std::string& name,
   const int index = static_cast<int>(workers_.size());
   const std::string config = absl::StrCat(dir_, "/worker-", index, ".yaml");
   std::ofstream out(config);
-  out << "coordinator: " << address_ << "\nname: " << name << "\nstate_dir: " << dir_
-      << "/worker-" << index << "\njoin_token: " << *join << "\ninsecure: true\n"
+  out << "coordinator: " << address_ << "\nname: " << name << "\nstate_dir: " << dir_ << "/worker-"
+      << index << "\njoin_token: " << *join << "\ninsecure: true\n"
       << "log: {level: debug}\n";
   if (!labels.empty()) {
     out << "labels:\n";
@@ -149,6 +151,15 @@ std::unique_ptr<grpc::ClientContext> ClusterHarness::Context(const std::string& 
   if (!token.empty()) context->AddMetadata(kAuthorizationHeader, kBearerPrefix + token);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return context;
+}
+
+ArtifactCallOptions ClusterHarness::ArtifactOptions(const std::string& token) {
+  ArtifactCallOptions options;
+  options.prepare = [token](grpc::ClientContext& context, const char*) {
+    context.AddMetadata(kAuthorizationHeader, kBearerPrefix + token);
+  };
+  options.timeout = absl::Seconds(30);
+  return options;
 }
 
 absl::StatusOr<std::string> ClusterHarness::CreateToken(gridbench::v1::Role role,

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/artifact_transfer.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
 #include "gridbench/v1/worker.grpc.pb.h"
 
@@ -49,6 +50,8 @@ class ClusterHarness {
 
   // A context carrying `token` and a 30 s deadline.
   static std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
+  // Artifact transfer options carrying `token` and a 30 s deadline.
+  static ArtifactCallOptions ArtifactOptions(const std::string& token);
 
   absl::StatusOr<std::string> CreateToken(gridbench::v1::Role role, double ttl_seconds = 0,
                                           bool one_time = false);

@@ -18,15 +18,6 @@
 namespace gridbench::testing {
 namespace {
 
-ArtifactCallOptions WithToken(const std::string& token) {
-  ArtifactCallOptions options;
-  options.prepare = [token](grpc::ClientContext& context, const char*) {
-    context.AddMetadata(kAuthorizationHeader, std::string(kBearerPrefix) + token);
-  };
-  options.timeout = absl::Seconds(30);
-  return options;
-}
-
 const gridbench::v1::ArtifactUse* FindUse(const gridbench::v1::ResultPayload& payload,
                                           const std::string& role) {
   for (const auto& use : payload.artifacts()) {
@@ -57,7 +48,8 @@ TEST(QuantizeTest, TwoWorkersQuantizeToIdenticalBytesThatTheCoordinatorHolds) {
   auto channel = MakeChannel(cluster.address(), TlsFiles{"", "", "", /*insecure=*/true});
   ASSERT_TRUE(channel.ok());
   auto artifacts = gridbench::v1::Artifacts::NewStub(*channel);
-  auto input = UploadArtifactFile(*artifacts, WithToken(cluster.admin_token()), model, "f16");
+  auto input = UploadArtifactFile(
+      *artifacts, ClusterHarness::ArtifactOptions(cluster.admin_token()), model, "f16");
   ASSERT_TRUE(input.ok()) << input.status();
 
   auto job_id = cluster.Submit(absl::StrCat(R"(name: quantize-two
@@ -109,8 +101,9 @@ tasks:
 
   // The coordinator holds the output; it is a model with the asked-for type.
   const std::string q4 = cluster.dir() + "/model-q4_k.gguf";
-  auto download = DownloadArtifact(*artifacts, WithToken(cluster.admin_token()),
-                                   *outputs_by_task["to-q4_k"].begin(), q4);
+  auto download =
+      DownloadArtifact(*artifacts, ClusterHarness::ArtifactOptions(cluster.admin_token()),
+                       *outputs_by_task["to-q4_k"].begin(), q4);
   ASSERT_TRUE(download.ok()) << download.status();
   auto reader = kernels::gguf::GgufReader::Open(q4);
   ASSERT_TRUE(reader.ok()) << reader.status();
