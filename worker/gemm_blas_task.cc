@@ -54,9 +54,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> GemmBlasTask::Run(const gridbench::
   env["openblas_corename"] = info.corename;
   env["openblas_version"] = info.version;
   env["openblas_coretype"] = info.coretype_env;
-  SetDetail(out, "m", static_cast<double>(p.m));
-  SetDetail(out, "n", static_cast<double>(p.n));
-  SetDetail(out, "k", static_cast<double>(p.k));
+  SetGemmShapeDetails(out, p);
   SetDetail(out, "threads", threads);
   DeclarePeakBound(out, kCpuFp32FmaPeak);
   return out;

@@ -52,9 +52,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> GemmQuantTask::Run(const gridbench:
   (*out.mutable_metrics())["weight_bytes"] = static_cast<double>(w->bytes.size());
   (*out.mutable_environment())["weight_type"] = p.weight_type;
   (*out.mutable_environment())["quant_isa"] = std::string(quant::IsaName(isa));
-  SetDetail(out, "m", static_cast<double>(p.m));
-  SetDetail(out, "n", static_cast<double>(p.n));
-  SetDetail(out, "k", static_cast<double>(p.k));
+  SetGemmShapeDetails(out, p);
   SetDetail(out, "threads", threads);
   DeclarePeakBound(out, kCpuInt8DotPeak);
   return out;

@@ -61,9 +61,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> GemmVulkanTask::Run(
   out.mutable_environment()->insert(
       {"vulkan_gemm_tiles",
        absl::StrCat(tiles.bm, "x", tiles.bn, "x", tiles.bk, "/", tiles.tm, "x", tiles.tn)});
-  SetDetail(out, "m", static_cast<double>(p.m));
-  SetDetail(out, "n", static_cast<double>(p.n));
-  SetDetail(out, "k", static_cast<double>(p.k));
+  SetGemmShapeDetails(out, p);
   DeclarePeakBound(out, kVulkanFp32FmaPeak, ctx->info().name);
   return out;
 }

@@ -51,4 +51,10 @@ gridbench::v1::ResultPayload KernelResult(std::string_view kind, std::string_vie
   return out;
 }
 
+void SetGemmShapeDetails(gridbench::v1::ResultPayload& result, const GemmParams& p) {
+  SetDetail(result, "m", static_cast<double>(p.m));
+  SetDetail(result, "n", static_cast<double>(p.n));
+  SetDetail(result, "k", static_cast<double>(p.k));
+}
+
 }  // namespace gridbench::worker

@@ -46,6 +46,9 @@ gridbench::v1::ResultPayload KernelResult(std::string_view kind, std::string_vie
 // Sets details[name] to a number.
 void SetDetail(gridbench::v1::ResultPayload& result, const std::string& name, double value);
 
+// Sets details m, n and k of a gemm result, on every backend.
+void SetGemmShapeDetails(gridbench::v1::ResultPayload& result, const GemmParams& p);
+
 }  // namespace gridbench::worker
 
 #endif  // GRIDBENCH_WORKER_KERNEL_RESULT_H_
