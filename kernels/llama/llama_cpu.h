@@ -15,7 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kernels/llama/llama_model.h"
-#include "kernels/llama/llama_reference.h"
+#include "kernels/llama/llama_session.h"
 #include "kernels/parallel/thread_pool.h"
 #include "kernels/quant/isa.h"
 
@@ -27,7 +27,7 @@ namespace gridbench::kernels::llama {
 // Thread-safety: thread-compatible (one call at a time). The model and the
 // pool must outlive the session; the pool may be shared with other work
 // (calls take turns on it, thread_pool.h).
-class LlamaCpuSession {
+class LlamaCpuSession : public LlamaSession {
  public:
   // A session holding up to `context` positions (0: the model's
   // context_length) whose work runs on `pool` (nullptr: on the calling
@@ -42,10 +42,9 @@ class LlamaCpuSession {
   // the quantized kernels (INVALID_ARGUMENT naming a NaN or infinity that
   // reached an activation).
   absl::StatusOr<std::vector<float>> Eval(std::span<const int32_t> tokens, int start_pos,
-                                          LogitsFor which = LogitsFor::kLastToken);
-
-  int positions() const { return positions_; }
-  int context() const { return context_; }
+                                          LogitsFor which = LogitsFor::kLastToken) override;
+  int positions() const override { return positions_; }
+  int context() const override { return context_; }
 
  private:
   LlamaCpuSession(const LlamaModel& model, ThreadPool* pool, int context, quant::Isa isa);

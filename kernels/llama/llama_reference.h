@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kernels/llama/llama_model.h"
+#include "kernels/llama/llama_session.h"
 
 namespace gridbench::kernels::llama {
 
@@ -48,32 +49,22 @@ absl::Status DequantizeRowRef(const WeightView& w, int64_t row, float* out);
 // w.rows.
 absl::Status MatVecRef(const WeightView& w, const float* x, float* out);
 
-// Which logits Eval returns.
-enum class LogitsFor { kLastToken, kAllTokens };
-
 // One sequence being evaluated: the model and a KV cache of up to context()
 // positions.
 //
 // Thread-safety: thread-compatible (one call at a time). The model must
 // outlive the session.
-class LlamaReferenceSession {
+class LlamaReferenceSession : public LlamaSession {
  public:
   // A session holding up to `context` positions; 0 means the model's
   // context_length. Errors of SessionContext (eval_args.h).
   static absl::StatusOr<LlamaReferenceSession> Create(const LlamaModel& model, int context = 0);
 
-  // Runs `tokens` at positions start_pos, start_pos + 1, ..., attending to
-  // the cached positions before start_pos. start_pos may be below
-  // positions() (the cache is rewound to it) but not above. Returns the
-  // logits of the last token (vocab values) or of every token (tokens.size()
-  // rows of vocab values). Errors of CheckEvalArgs (eval_args.h), with the
-  // cache unchanged.
+  // LlamaSession. Eval fails only as CheckEvalArgs does.
   absl::StatusOr<std::vector<float>> Eval(std::span<const int32_t> tokens, int start_pos,
-                                          LogitsFor which = LogitsFor::kLastToken);
-
-  // Positions held in the cache.
-  int positions() const { return positions_; }
-  int context() const { return context_; }
+                                          LogitsFor which = LogitsFor::kLastToken) override;
+  int positions() const override { return positions_; }
+  int context() const override { return context_; }
 
  private:
   LlamaReferenceSession(const LlamaModel& model, int context);
