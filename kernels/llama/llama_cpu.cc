@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "common/status_macros.h"
 #include "kernels/llama/eval_args.h"
+#include "kernels/llama/llama_cpu_attention.h"
 #include "kernels/quant/matmul.h"
 #include "kernels/quant/quantize.h"
 
@@ -166,31 +167,23 @@ void LlamaCpuSession::Attend(int layer, int start_pos, int n) {
   const LlamaHparams& h = model_->hparams();
   const int group = h.heads / h.kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
+  const internal::AttendHeadFn attend = internal::AttendHeadFor(isa_, h.head_dim);
   // One work item per (token, query head).
   ParallelFor(static_cast<int64_t>(n) * h.heads, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(start_pos + n);
     for (int64_t item = begin; item < end; ++item) {
       const int t = static_cast<int>(item / h.heads), head = static_cast<int>(item % h.heads);
-      const int pos = start_pos + t;
       const int kv_off = head / group * h.head_dim;
-      const float* q = &q_[static_cast<size_t>(t) * h.dim + head * h.head_dim];
-      float max = -INFINITY;
-      for (int p = 0; p <= pos; ++p) {
-        const float* k = &keys_[CacheOffset(layer, p) + kv_off];
-        float dot = 0;
-        for (int i = 0; i < h.head_dim; ++i) dot += q[i] * k[i];
-        scores[p] = dot * scale;
-        max = std::max(max, scores[p]);
-      }
-      float sum = 0;
-      for (int p = 0; p <= pos; ++p) sum += scores[p] = std::exp(scores[p] - max);
-      float* out = &attn_[static_cast<size_t>(t) * h.dim + head * h.head_dim];
-      std::fill(out, out + h.head_dim, 0.0f);
-      for (int p = 0; p <= pos; ++p) {
-        const float weight = scores[p] / sum;
-        const float* v = &values_[CacheOffset(layer, p) + kv_off];
-        for (int i = 0; i < h.head_dim; ++i) out[i] += weight * v[i];
-      }
+      const internal::AttentionHead args = {
+          .q = &q_[static_cast<size_t>(t) * h.dim + head * h.head_dim],
+          .keys = &keys_[CacheOffset(layer, 0) + kv_off],
+          .values = &values_[CacheOffset(layer, 0) + kv_off],
+          .stride = h.kv_dim(),
+          .positions = start_pos + t + 1,
+          .head_dim = h.head_dim,
+          .scale = scale,
+      };
+      attend(args, scores.data(), &attn_[static_cast<size_t>(t) * h.dim + head * h.head_dim]);
     }
   });
 }
