@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "kernels/llama/eval_args.h"
 #include "kernels/llama/llama_cpu_attention.h"
+#include "kernels/llama/llama_cpu_blas.h"
 #include "kernels/quant/matmul.h"
 #include "kernels/quant/quantize.h"
 
@@ -44,7 +45,7 @@ absl::StatusOr<LlamaCpuSession> LlamaCpuSession::Create(const LlamaModel& model,
 
 LlamaCpuSession::LlamaCpuSession(const LlamaModel& model, ThreadPool* pool, int context,
                                  quant::Isa isa)
-    : model_(&model), pool_(pool), context_(context), isa_(isa) {
+    : model_(&model), pool_(pool), context_(context), isa_(isa), blas_(pool) {
   const LlamaHparams& h = model.hparams();
   for (const LlamaLayer& layer : model.layers()) {
     attn_norm_.push_back(Dequantized(layer.attn_norm));
@@ -73,6 +74,7 @@ void LlamaCpuSession::ParallelFor(int64_t n, const std::function<void(int64_t, i
 }
 
 absl::Status LlamaCpuSession::MatMul(const WeightView& w, const float* x, int n, float* y) {
+  if (internal::UseBlasBatchProduct(w, n)) return blas_.Multiply(w, x, n, y);
   if (n == 1) return quant::QuantizedGemv(AsMatrix(w), x, y, pool_, isa_);
   return quant::QuantizedGemm(AsMatrix(w), x, n, y, pool_, isa_);
 }

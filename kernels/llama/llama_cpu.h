@@ -1,7 +1,8 @@
 // The optimised CPU forward pass of a llama-architecture model: the same
 // graph as the reference (llama_reference.h), with every matrix product done
 // by kernels/quant's quantized kernels: GEMV for single-token steps, GEMM for
-// prompt batches, work split over a ThreadPool. Activations are quantized to
+// prompt batches, work split over a ThreadPool; prompt batches of F32 and
+// F16 weights go through OpenBLAS instead (llama_cpu_blas.h). Activations are quantized to
 // each weight type's activation format (Q8_0 or Q8_K) as ggml does, so the
 // logits differ from the reference's by that rounding; tests bound it per
 // weight type. Attention, norms and RoPE run in float on the pool.
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kernels/llama/llama_cpu_blas.h"
 #include "kernels/llama/llama_model.h"
 #include "kernels/llama/llama_session.h"
 #include "kernels/parallel/thread_pool.h"
@@ -69,6 +71,7 @@ class LlamaCpuSession : public LlamaSession {
   std::vector<float> output_norm_;
   std::vector<float> inv_freq_;  // RoPE: freq_base^(-2i / head_dim) per pair i.
 
+  internal::BlasBatchProduct blas_;  // Prompt batches of F32 and F16 weights.
   int positions_ = 0;
   std::vector<float> keys_, values_;  // [layer][position][kv_dim], keys after RoPE.
   // Scratch, n rows each: residual stream, normed input, q, k, v, attention

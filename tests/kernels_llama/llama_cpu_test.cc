@@ -140,6 +140,29 @@ TEST_P(LlamaCpuTest, SameLogitsOnAnyThreadCount) {
   EXPECT_EQ(results[0], results[2]);
 }
 
+// 24 tokens: past the batch at which F32 and F16 weights go through
+// OpenBLAS (llama_cpu_blas.h), which must also not depend on the thread count.
+TEST_P(LlamaCpuTest, LongPromptMatchesReferenceOnAnyThreadCount) {
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 24; ++i) tokens.push_back((i * 37 + 11) % 300);
+  absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*model_);
+  ASSERT_TRUE(ref.ok());
+  absl::StatusOr<std::vector<float>> want = ref->Eval(tokens, 0, LogitsFor::kAllTokens);
+  ASSERT_TRUE(want.ok()) << want.status();
+  ThreadPool two(2), three(3);
+  std::vector<std::vector<float>> results;
+  for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &two, &three}) {
+    absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*model_, pool);
+    ASSERT_TRUE(cpu.ok()) << cpu.status();
+    absl::StatusOr<std::vector<float>> logits = cpu->Eval(tokens, 0, LogitsFor::kAllTokens);
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    EXPECT_LT(RelativeMaxDiff(*logits, *want), Tolerance(type()));
+    results.push_back(*std::move(logits));
+  }
+  EXPECT_EQ(results[0], results[1]);
+  EXPECT_EQ(results[0], results[2]);
+}
+
 TEST_P(LlamaCpuTest, PortableKernelsMatchReference) {
   absl::StatusOr<LlamaCpuSession> cpu =
       LlamaCpuSession::Create(*model_, nullptr, 0, quant::Isa::kRef);
