@@ -137,6 +137,30 @@ QuantizeParams ReadQuantize(const gridbench::v1::TaskSpec& task, std::vector<std
   return p;
 }
 
+InferenceParams ReadInference(const gridbench::v1::TaskSpec& task,
+                              std::vector<std::string>& errors) {
+  InferenceParams p;
+  p.backend = CheckBackend(task, errors);
+  ParamReader r(task.params(), errors);
+  p.model = r.ArtifactId("model");
+  if (r.Has("reference")) p.reference = r.ArtifactId("reference");
+  p.prompt_tokens = static_cast<int>(r.Integer("prompt_tokens", 0, 65536, 512));
+  p.gen_tokens = static_cast<int>(r.Integer("gen_tokens", 0, 65536, 128));
+  if (p.prompt_tokens == 0 && p.gen_tokens == 0) {
+    r.Fail("gen_tokens", "prompt_tokens and gen_tokens are both 0: nothing to measure");
+  }
+  p.repetitions = static_cast<int>(r.Integer("repetitions", 1, 1000, 5));
+  p.warmup = static_cast<int>(r.Integer("warmup", 0, 100, 1));
+  p.fidelity_tokens = static_cast<int>(r.Integer("fidelity_tokens", 1, 4096, 128));
+  if (r.Has("fidelity_tokens") && p.reference.empty()) {
+    r.Fail("fidelity_tokens", "only used with a reference model");
+  }
+  p.seed = static_cast<uint64_t>(r.Integer("seed", 0, kMaxSeed, 1));
+  ReadPlacement(r, p.backend, p.threads, p.device);
+  r.Finish();
+  return p;
+}
+
 // Runs `read` and returns its result if it reported no errors.
 template <typename Read>
 auto Parse(const gridbench::v1::TaskSpec& task, Read read)
@@ -150,12 +174,13 @@ auto Parse(const gridbench::v1::TaskSpec& task, Read read)
 }  // namespace
 
 std::vector<std::string> KnownTaskKinds() {
-  return {"gemm", "gemv", "peak", "quantize", "file_read"};
+  return {"gemm", "gemv", "peak", "quantize", "inference", "file_read"};
 }
 
 std::vector<std::string> BackendsOfKind(const std::string& kind) {
   if (kind == "gemm") return {"blas", "vulkan", "quant"};
   if (kind == "gemv") return {"quant", "vulkan"};
+  if (kind == "inference") return {"cpu", "vulkan"};
   return {};
 }
 
@@ -181,6 +206,8 @@ absl::Status ValidateTaskParams(const gridbench::v1::TaskSpec& task) {
     (void)ReadPeak(task, errors);
   } else if (task.kind() == "quantize") {
     (void)ReadQuantize(task, errors);
+  } else if (task.kind() == "inference") {
+    (void)ReadInference(task, errors);
   } else if (task.kind() == "file_read") {
     (void)ReadFileRead(task, errors);
   } else {
@@ -210,6 +237,10 @@ absl::StatusOr<QuantizeParams> ParseQuantizeParams(const gridbench::v1::TaskSpec
   return Parse(task, ReadQuantize);
 }
 
+absl::StatusOr<InferenceParams> ParseInferenceParams(const gridbench::v1::TaskSpec& task) {
+  return Parse(task, ReadInference);
+}
+
 std::vector<ArtifactParam> ArtifactParamsOf(const gridbench::v1::TaskSpec& task) {
   if (task.kind() == "quantize") {
     absl::StatusOr<QuantizeParams> p = ParseQuantizeParams(task);
@@ -218,6 +249,12 @@ std::vector<ArtifactParam> ArtifactParamsOf(const gridbench::v1::TaskSpec& task)
   if (task.kind() == "file_read") {
     absl::StatusOr<FileReadParams> p = ParseFileReadParams(task);
     if (p.ok()) return {{"input", p->input}};
+  }
+  if (task.kind() == "inference") {
+    absl::StatusOr<InferenceParams> p = ParseInferenceParams(task);
+    if (!p.ok()) return {};
+    if (p->reference.empty()) return {{"model", p->model}};
+    return {{"model", p->model}, {"reference", p->reference}};
   }
   return {};
 }

@@ -20,7 +20,8 @@
 
 namespace gridbench {
 
-// The task kinds a job may name: {"gemm", "gemv", "peak", "quantize", "file_read"}.
+// The task kinds a job may name: {"gemm", "gemv", "peak", "quantize",
+// "inference", "file_read"}.
 std::vector<std::string> KnownTaskKinds();
 
 // The backends `kind` runs on, default first; empty for an unknown kind and
@@ -122,6 +123,25 @@ struct QuantizeParams {
 };
 
 absl::StatusOr<QuantizeParams> ParseQuantizeParams(const gridbench::v1::TaskSpec& task);
+
+// Kind "inference": runs the llama-architecture GGUF model artifact `model`
+// the way llama-bench does (kernels/llama/inference_run.h) on backend cpu or
+// vulkan; with `reference`, also compares it with that model (the F32 or F16
+// original) on `fidelity_tokens` seeded tokens.
+struct InferenceParams {
+  std::string backend = "cpu";
+  std::string model;      // Required artifact id.
+  std::string reference;  // Artifact id, or "" for no fidelity check.
+  int prompt_tokens = 512;  // pp: 0..65536, 0 skips it.
+  int gen_tokens = 128;     // tg: 0..65536, 0 skips it; not both 0.
+  int repetitions = 5;      // 1..1000.
+  int warmup = 1;           // 0..100.
+  int fidelity_tokens = 128;  // 1..4096; only with a reference.
+  uint64_t seed = 1;          // 0..2^53.
+  int threads = 0;            // cpu only, as GemmParams::threads.
+  std::string device;         // vulkan only, as GemmParams::device.
+};
+absl::StatusOr<InferenceParams> ParseInferenceParams(const gridbench::v1::TaskSpec& task);
 
 // A task parameter that names an artifact.
 struct ArtifactParam {

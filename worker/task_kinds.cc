@@ -7,6 +7,7 @@
 #include "worker/gemm_quant_task.h"
 #include "worker/gemm_vulkan_task.h"
 #include "worker/gemv_tasks.h"
+#include "worker/inference_task.h"
 #include "worker/peak_task.h"
 #include "worker/quantize_task.h"
 #include "worker/task_kind.h"
@@ -24,9 +25,11 @@ std::span<const TaskKind* const> Registered() {
   static const GemvVulkanTask gemv_vulkan;
   static const PeakTask peak;
   static const QuantizeTask quantize;
+  static const InferenceCpuTask inference_cpu;
   static const FileReadTask file_read;
-  static const TaskKind* const kinds[] = {&gemm_blas,   &gemm_vulkan, &gemm_quant, &gemv_quant,
-                                          &gemv_vulkan, &peak,        &quantize,   &file_read};
+  static const TaskKind* const kinds[] = {&gemm_blas,  &gemm_vulkan,   &gemm_quant,
+                                          &gemv_quant, &gemv_vulkan,   &peak,
+                                          &quantize,   &inference_cpu, &file_read};
   return kinds;
 }
 

@@ -169,8 +169,54 @@ TEST(TaskParamsTest, EffectiveBackendIsTheKindsDefault) {
   EXPECT_EQ(EffectiveBackend(Spec("peak", "", {}, {})), "");
 }
 
+constexpr char kModelId[] =
+    "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+constexpr char kReferenceId[] =
+    "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+TEST(TaskParamsTest, InferenceDefaultsAreLlamaBenchs) {
+  absl::StatusOr<InferenceParams> p =
+      ParseInferenceParams(Spec("inference", "", {}, {{"model", kModelId}}));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->backend, "cpu");
+  EXPECT_EQ(p->model, kModelId);
+  EXPECT_EQ(p->reference, "");
+  EXPECT_EQ(p->prompt_tokens, 512);
+  EXPECT_EQ(p->gen_tokens, 128);
+  EXPECT_EQ(p->repetitions, 5);
+  EXPECT_EQ(p->warmup, 1);
+  EXPECT_EQ(p->fidelity_tokens, 128);
+  EXPECT_EQ(p->seed, 1u);
+  ASSERT_EQ(ArtifactIdsOf(Spec("inference", "", {}, {{"model", kModelId}})).size(), 1u);
+
+  const gridbench::v1::TaskSpec with_reference = Spec(
+      "inference", "vulkan", {{"fidelity_tokens", 16}},
+      {{"model", kModelId}, {"reference", kReferenceId}, {"device", "llvmpipe"}});
+  p = ParseInferenceParams(with_reference);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->reference, kReferenceId);
+  EXPECT_EQ(p->device, "llvmpipe");
+  EXPECT_EQ(p->fidelity_tokens, 16);
+  EXPECT_THAT(ArtifactIdsOf(with_reference), ::testing::ElementsAre(kModelId, kReferenceId));
+}
+
+TEST(TaskParamsTest, InferenceRefusesEachBadField) {
+  const std::string msg = Problems(
+      Spec("inference", "cpu",
+           {{"prompt_tokens", 0}, {"gen_tokens", 0}, {"repetitions", 0}, {"fidelity_tokens", 8}},
+           {{"reference", "sha256:beef"}, {"device", "0"}}));
+  EXPECT_THAT(msg, HasSubstr("params.model: required"));
+  EXPECT_THAT(msg, HasSubstr("params.reference:"));
+  EXPECT_THAT(msg, HasSubstr("both 0: nothing to measure"));
+  EXPECT_THAT(msg, HasSubstr("params.repetitions: must be an integer in 1..1000, got 0"));
+  EXPECT_THAT(msg, HasSubstr("params.fidelity_tokens: only used with a reference model"));
+  EXPECT_THAT(msg, HasSubstr("params.device: only for backend vulkan, not cpu"));
+  EXPECT_THAT(Problems(Spec("inference", "blas", {}, {{"model", kModelId}})),
+              HasSubstr("runs on backend cpu | vulkan"));
+}
+
 TEST(TaskParamsTest, KnownKinds) {
-  EXPECT_THAT(KnownTaskKinds(), ::testing::IsSupersetOf({"gemm", "gemv", "peak"}));
+  EXPECT_THAT(KnownTaskKinds(), ::testing::IsSupersetOf({"gemm", "gemv", "peak", "inference"}));
 }
 
 }  // namespace

@@ -1,0 +1,297 @@
+#include "worker/inference_task.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/blob_file.h"
+#include "common/sample_summary.h"
+#include "common/status_macros.h"
+#include "kernels/llama/eval_args.h"
+#include "kernels/llama/fidelity.h"
+#include "kernels/llama/inference_run.h"
+#include "kernels/llama/llama_cpu.h"
+#include "kernels/llama/model_footprint.h"
+#include "kernels/parallel/thread_pool.h"
+#include "worker/hardware_probe.h"
+#include "worker/kernel_result.h"
+#include "worker/peak_fraction.h"
+#include "worker/quant_weights.h"
+
+namespace gridbench::worker {
+namespace {
+
+namespace llama = kernels::llama;
+using google::protobuf::Value;
+
+absl::StatusOr<std::string> LocalPath(const TaskInputs& inputs, const std::string& id) {
+  auto it = inputs.artifact_paths.find(id);
+  if (it == inputs.artifact_paths.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the agent supplied no local copy of artifact ", id));
+  }
+  return it->second;
+}
+
+// The model refused at Open can never run here or elsewhere: not retryable.
+absl::StatusOr<llama::LlamaModel> OpenModel(const std::string& path, const char* role) {
+  absl::StatusOr<llama::LlamaModel> model = llama::LlamaModel::Open(path);
+  if (!model.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(role, " model: ", std::string(model.status().message())));
+  }
+  return model;
+}
+
+// Bytes per weight type over every tensor the model holds.
+std::map<std::string, uint64_t> BytesByType(const llama::LlamaModel& m) {
+  std::map<std::string, uint64_t> bytes;
+  const auto add = [&](const llama::WeightView& w) {
+    bytes[std::string(kernels::quant::QuantTypeName(w.type))] += w.rows * w.row_bytes();
+  };
+  add(m.token_embd());
+  for (const llama::LlamaLayer& l : m.layers()) {
+    for (const llama::WeightView* w :
+         {&l.attn_norm, &l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_norm, &l.ffn_gate,
+          &l.ffn_up, &l.ffn_down}) {
+      add(*w);
+    }
+  }
+  add(m.output_norm());
+  if (m.output().data != m.token_embd().data) add(m.output());
+  return bytes;
+}
+
+// The type of most of the block matrices' bytes: what the model "is".
+std::string BlockWeightType(const llama::LlamaModel& m) {
+  std::map<std::string, uint64_t> bytes;
+  for (const llama::LlamaLayer& l : m.layers()) {
+    for (const llama::WeightView* w :
+         {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+      bytes[std::string(kernels::quant::QuantTypeName(w->type))] += w->rows * w->row_bytes();
+    }
+  }
+  return std::max_element(bytes.begin(), bytes.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
+}
+
+uint64_t PeakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB.
+}
+
+Value TokenList(const std::vector<int32_t>& tokens) {
+  Value v;
+  for (int32_t t : tokens) v.mutable_list_value()->add_values()->set_number_value(t);
+  return v;
+}
+
+void SetRate(google::protobuf::Map<std::string, double>& metrics, const std::string& name,
+             const std::vector<double>& seconds, int tokens) {
+  if (seconds.empty() || tokens == 0) return;
+  std::vector<double> rates;
+  for (double s : seconds) rates.push_back(tokens / s);
+  const gridbench::v1::Summary summary = SummarizeSamples(rates);
+  metrics[name] = summary.median();
+  metrics[name + "_min"] = summary.min();
+  metrics[name + "_max"] = summary.max();
+  metrics[name + "_stddev"] = summary.stddev();
+}
+
+void SetLatencies(google::protobuf::Map<std::string, double>& metrics,
+                  const llama::InferenceMeasurement& m) {
+  if (!m.token_seconds.empty()) {
+    const gridbench::v1::Summary latency = SummarizeSamples(m.token_seconds);
+    metrics["token_latency_ms_p50"] = latency.median() * 1e3;
+    metrics["token_latency_ms_p90"] = latency.p90() * 1e3;
+    metrics["token_latency_ms_p99"] = latency.p99() * 1e3;
+    metrics["token_latency_ms_max"] = latency.max() * 1e3;
+  }
+  if (!m.first_token_seconds.empty()) {
+    metrics["ttft_ms_median"] = SummarizeSamples(m.first_token_seconds).median() * 1e3;
+  }
+}
+
+void SetModelDetails(const llama::LlamaModel& model, gridbench::v1::ResultPayload& out) {
+  const llama::LlamaHparams& h = model.hparams();
+  for (const auto& [name, value] :
+       std::map<std::string, double>{{"dim", h.dim},
+                                     {"layers", h.layers},
+                                     {"heads", h.heads},
+                                     {"kv_heads", h.kv_heads},
+                                     {"ff", h.ff},
+                                     {"vocab", h.vocab},
+                                     {"context_length", h.context},
+                                     {"rope_freq_base", h.rope_freq_base}}) {
+    SetDetail(out, "model_" + name, value);
+  }
+  Value& types = (*out.mutable_details()->mutable_fields())["bytes_by_weight_type"];
+  for (const auto& [type, bytes] : BytesByType(model)) {
+    (*types.mutable_struct_value()->mutable_fields())[type].set_number_value(
+        static_cast<double>(bytes));
+  }
+}
+
+void AddInputArtifact(const std::string& id, const std::string& name, uint64_t bytes,
+                      gridbench::v1::ResultPayload& out) {
+  gridbench::v1::ArtifactUse& use = *out.add_artifacts();
+  use.set_artifact_id(id);
+  use.set_role("input");
+  use.set_name(name);
+  use.set_size_bytes(bytes);
+}
+
+class CpuSessions final : public InferenceTask::SessionSource {
+ public:
+  explicit CpuSessions(int threads) : pool_(threads) {}
+
+  absl::StatusOr<std::unique_ptr<llama::LlamaSession>> NewSession(const llama::LlamaModel& model,
+                                                                  int context) override {
+    GB_ASSIGN_OR_RETURN(llama::LlamaCpuSession session,
+                        llama::LlamaCpuSession::Create(model, &pool_, context));
+    return std::make_unique<llama::LlamaCpuSession>(std::move(session));
+  }
+
+  void Describe(gridbench::v1::ResultPayload& result) const override {
+    (*result.mutable_metrics())["threads"] = pool_.num_threads();
+    (*result.mutable_environment())["quant_isa"] =
+        std::string(kernels::quant::IsaName(kernels::quant::BestIsa()));
+    DeclarePeakBound(result, kCpuTriadPeak);
+  }
+
+ private:
+  kernels::ThreadPool pool_;
+};
+
+}  // namespace
+
+absl::Status CheckInferenceFitsInMemory(uint64_t needed, uint64_t file_bytes, uint64_t available) {
+  if (needed <= available) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the run needs ", needed >> 20, " MiB resident (model files ", file_bytes >> 20,
+      " MiB, KV caches and scratch), this worker has ", available >> 20, " MiB available"));
+}
+
+absl::StatusOr<gridbench::v1::ResultPayload> InferenceTask::Run(const gridbench::v1::TaskSpec& spec,
+                                                                const TaskInputs& inputs,
+                                                                ProgressReporter& progress) const {
+  const int64_t started = absl::GetCurrentTimeNanos();
+  GB_ASSIGN_OR_RETURN(const InferenceParams p, ParseInferenceParams(spec));
+  GB_ASSIGN_OR_RETURN(const std::string model_path, LocalPath(inputs, p.model));
+  GB_ASSIGN_OR_RETURN(const llama::LlamaModel model, OpenModel(model_path, "model"));
+  GB_ASSIGN_OR_RETURN(const uint64_t model_file_bytes, FileSize(model_path));
+  const llama::LlamaHparams& h = model.hparams();
+  const llama::InferenceRunOptions options{.prompt_tokens = p.prompt_tokens,
+                                           .gen_tokens = p.gen_tokens,
+                                           .repetitions = p.repetitions,
+                                           .warmup = p.warmup,
+                                           .seed = p.seed};
+  const bool compare = !p.reference.empty();
+  const int context = std::max(llama::InferenceContext(options), compare ? p.fidelity_tokens : 0);
+  if (absl::Status s = llama::SessionContext(h, context).status(); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the run needs ", context, " positions: ", std::string(s.message())));
+  }
+  const int batch = std::max(p.prompt_tokens, compare ? p.fidelity_tokens : 1);
+  uint64_t needed = llama::SessionResidentBytes(model, model_file_bytes, context, batch);
+
+  std::optional<llama::LlamaModel> reference;
+  uint64_t reference_file_bytes = 0;
+  if (compare) {
+    GB_ASSIGN_OR_RETURN(const std::string ref_path, LocalPath(inputs, p.reference));
+    GB_ASSIGN_OR_RETURN(reference, OpenModel(ref_path, "reference"));
+    GB_ASSIGN_OR_RETURN(reference_file_bytes, FileSize(ref_path));
+    if (reference->hparams().vocab != h.vocab) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the reference model's vocabulary (", reference->hparams().vocab,
+          " tokens) differs from the model's (", h.vocab, "): they cannot be compared"));
+    }
+    GB_RETURN_IF_ERROR(llama::SessionContext(reference->hparams(), p.fidelity_tokens).status());
+    needed += llama::SessionResidentBytes(*reference, reference_file_bytes, p.fidelity_tokens,
+                                          p.fidelity_tokens);
+  }
+  GB_ASSIGN_OR_RETURN(const uint64_t available, ReadMeminfoBytes("MemAvailable"));
+  GB_RETURN_IF_ERROR(
+      CheckInferenceFitsInMemory(needed, model_file_bytes + reference_file_bytes, available));
+
+  GB_ASSIGN_OR_RETURN(const std::unique_ptr<SessionSource> source, OpenBackend(p));
+  GB_ASSIGN_OR_RETURN(const std::unique_ptr<llama::LlamaSession> session,
+                      source->NewSession(model, context));
+  const double bench_share = compare ? 0.9 : 1.0;
+  GB_ASSIGN_OR_RETURN(const llama::InferenceMeasurement m,
+                      llama::MeasureInference(*session, h.vocab, options,
+                                              [&](double fraction, const std::string& what) {
+                                                progress.Report(fraction * bench_share, what);
+                                              }));
+  const uint64_t peak_rss = PeakRssBytes();
+
+  gridbench::v1::ResultPayload out;
+  out.set_kind("inference");
+  // The greedy token after the prompt: the same on every run of this model
+  // and backend, so a wrong or skipped pass shows.
+  out.set_checksum(absl::StrCat("first_token=", m.first_token));
+  const std::vector<double>& samples = m.token_seconds.empty() ? m.prompt_seconds : m.token_seconds;
+  for (double s : samples) out.add_samples_seconds(s);
+  *out.mutable_summary() = SummarizeSamples(samples);
+  auto& metrics = *out.mutable_metrics();
+  SetRate(metrics, "pp_tokens_per_s", m.prompt_seconds, p.prompt_tokens);
+  SetRate(metrics, "tg_tokens_per_s", m.generation_seconds, p.gen_tokens);
+  SetLatencies(metrics, m);
+  metrics["peak_rss_bytes"] = static_cast<double>(peak_rss);
+  metrics["model_bytes"] = static_cast<double>(model_file_bytes);
+  metrics["weight_bytes"] = static_cast<double>(model.weight_bytes());
+  if (p.gen_tokens > 0) {
+    const double bytes_per_token = llama::MeanBytesReadPerToken(model, p.gen_tokens);
+    metrics["bytes_per_token"] = bytes_per_token;
+    metrics["gbps_median"] = metrics["tg_tokens_per_s"] * bytes_per_token / 1e9;
+  }
+  (*out.mutable_environment())["backend"] = std::string(Backend());
+  (*out.mutable_environment())["weight_type"] = BlockWeightType(model);
+  source->Describe(out);
+  if (p.gen_tokens == 0) out.mutable_environment()->erase("peak_bound");
+  SetModelDetails(model, out);
+  SetDetail(out, "seed", static_cast<double>(p.seed));
+  SetDetail(out, "repetitions", p.repetitions);
+  SetDetail(out, "warmup", p.warmup);
+  SetDetail(out, "first_token", m.first_token);
+  auto& details = *out.mutable_details()->mutable_fields();
+  details["prompt_tokens"] = TokenList(m.prompt);
+  details["generation_tokens"] = TokenList(m.generation);
+  AddInputArtifact(p.model, "model", model_file_bytes, out);
+
+  if (compare) {
+    progress.Report(bench_share, "fidelity against the reference");
+    GB_ASSIGN_OR_RETURN(const std::unique_ptr<llama::LlamaSession> ref_session,
+                        source->NewSession(*reference, p.fidelity_tokens));
+    const std::vector<int32_t> tokens = llama::SeededTokens(h.vocab, p.fidelity_tokens, p.seed + 2);
+    GB_ASSIGN_OR_RETURN(const llama::FidelityReport f,
+                        llama::CompareSessions(*ref_session, *session, h.vocab, tokens));
+    metrics["top1_agreement"] = f.top1_agreement;
+    metrics["kl_mean"] = f.kl_mean;
+    metrics["kl_max"] = f.kl_max;
+    metrics["max_abs_logit_diff"] = f.max_abs_logit_diff;
+    metrics["fidelity_positions"] = static_cast<double>(f.positions);
+    details["fidelity_tokens"] = TokenList(tokens);
+    AddInputArtifact(p.reference, "reference", reference_file_bytes, out);
+    progress.Report(1.0, "fidelity measured");
+  }
+  out.set_started_unix_nanos(started);
+  out.set_finished_unix_nanos(absl::GetCurrentTimeNanos());
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<InferenceTask::SessionSource>> InferenceCpuTask::OpenBackend(
+    const InferenceParams& p) const {
+  GB_ASSIGN_OR_RETURN(const int threads, QuantThreads(p.threads));
+  return std::make_unique<CpuSessions>(threads);
+}
+
+}  // namespace gridbench::worker
