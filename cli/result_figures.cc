@@ -33,6 +33,23 @@ std::string QuantizeNotes(const gridbench::v1::ResultPayload& p) {
                          Metric(p, "size_ratio"), Metric(p, "relative_rmse"), Metric(p, "snr_db"));
 }
 
+// pp and TTFT beside the headline tg figure, and what quantization cost
+// when the run had a reference.
+std::string InferenceNotes(const gridbench::v1::ResultPayload& p) {
+  std::string notes;
+  if (!std::isnan(Metric(p, "pp_tokens_per_s"))) {
+    notes = absl::StrFormat("pp %.1f t/s, TTFT %.0f ms", Metric(p, "pp_tokens_per_s"),
+                            Metric(p, "ttft_ms_median"));
+  }
+  if (!std::isnan(Metric(p, "top1_agreement"))) {
+    absl::StrAppend(&notes, notes.empty() ? "" : "; ",
+                    absl::StrFormat("vs reference: top-1 %.3f, KL %.4f (max %.4f)",
+                                    Metric(p, "top1_agreement"), Metric(p, "kl_mean"),
+                                    Metric(p, "kl_max")));
+  }
+  return notes;
+}
+
 }  // namespace
 
 ResultFigures FiguresOf(const gridbench::v1::ResultPayload& p) {
@@ -49,6 +66,13 @@ ResultFigures FiguresOf(const gridbench::v1::ResultPayload& p) {
     f.value = Metric(p, "input_mb_per_s");
     f.unit = "MB/s";
     f.notes = QuantizeNotes(p);
+  } else if (p.kind() == "inference") {
+    // Generation speed is what a reader compares first; a prompt-only run
+    // has only pp.
+    const bool tg = !std::isnan(Metric(p, "tg_tokens_per_s"));
+    f.value = Metric(p, tg ? "tg_tokens_per_s" : "pp_tokens_per_s");
+    f.unit = tg ? "tg t/s" : "pp t/s";
+    f.notes = InferenceNotes(p);
   }
   f.fraction_of_peak = Metric(p, "fraction_of_peak");
   f.threads = Metric(p, "threads");

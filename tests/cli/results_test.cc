@@ -93,7 +93,16 @@ TEST_F(ResultsTest, TableShowsEachKindsFigureAndMarksSoftwareDevices) {
   (*quantize.mutable_metrics())["relative_rmse"] = 0.00512;
   (*quantize.mutable_metrics())["snr_db"] = 45.86;
   (*quantize.mutable_environment())["quantize_type"] = "q8_0";
-  for (const auto* payload : {&vulkan, &quantize}) {
+  gridbench::v1::ResultPayload inference;
+  inference.set_kind("inference");
+  (*inference.mutable_metrics())["tg_tokens_per_s"] = 25.04;
+  (*inference.mutable_metrics())["pp_tokens_per_s"] = 97.2;
+  (*inference.mutable_metrics())["ttft_ms_median"] = 5267;
+  (*inference.mutable_metrics())["top1_agreement"] = 0.9375;
+  (*inference.mutable_metrics())["kl_mean"] = 0.0123;
+  (*inference.mutable_metrics())["kl_max"] = 0.25;
+  (*inference.mutable_environment())["backend"] = "cpu";
+  for (const auto* payload : {&vulkan, &quantize, &inference}) {
     AddResult("t", "t-1", 1);
     payload->SerializeToString(results_.results.back().mutable_signed_()->mutable_payload());
   }
@@ -104,6 +113,10 @@ TEST_F(ResultsTest, TableShowsEachKindsFigureAndMarksSoftwareDevices) {
   EXPECT_THAT(table, HasSubstr("llvmpipe [software]"));
   EXPECT_THAT(table, HasSubstr("96.25 MB/s"));
   EXPECT_THAT(table, HasSubstr("q8_0: 0.53x size, rel.RMSE 0.0051, SNR 45.9 dB"));
+  EXPECT_THAT(table, HasSubstr("inference/cpu"));
+  EXPECT_THAT(table, HasSubstr("25.04 tg t/s"));
+  EXPECT_THAT(table, HasSubstr("pp 97.2 t/s, TTFT 5267 ms; vs reference: top-1 0.938, KL 0.0123 "
+                               "(max 0.2500)"));
 }
 
 TEST_F(ResultsTest, VerifyPassesGoodSignaturesAndNamesBadOnes) {
