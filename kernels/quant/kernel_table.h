@@ -38,7 +38,8 @@ struct KernelTable {
   VecDotFn dot_q6_K = nullptr;
   ToFp16Fn to_fp16 = nullptr;
   FromFp16Fn from_fp16 = nullptr;
-  BlockGemmFn gemm_q8_0_q4_0 = nullptr;
+  BlockGemmFn gemm_q8_0_q4_0 = nullptr;  // For batches of more than one row.
+  BlockGemmFn gemv_q8_0_q4_0 = nullptr;  // For a single row.
 };
 
 const KernelTable& RefKernelTable();

@@ -23,10 +23,12 @@ constexpr int64_t kGenericColsPerBlock = 16;
 // Rows per scheduling chunk: enough work per chunk to hide the hand-out.
 constexpr int64_t kMinRowsPerChunk = 16;
 
-// The block GEMM for `type` at `isa`, if one exists.
-internal::BlockGemmFn BlockGemm(QuantType type, Isa isa, Isa* used) {
+// The blocked product for `type` and `batch` at `isa` (the GEMV for one row,
+// else the GEMM), if one exists.
+internal::BlockGemmFn BlockGemm(QuantType type, int64_t batch, Isa isa, Isa* used) {
   if (type != QuantType::kQ8_0 && type != QuantType::kQ4_0) return nullptr;
-  return internal::Resolve(isa, &KernelTable::gemm_q8_0_q4_0, used);
+  return internal::Resolve(
+      isa, batch == 1 ? &KernelTable::gemv_q8_0_q4_0 : &KernelTable::gemm_q8_0_q4_0, used);
 }
 
 // Activations quantized to the weight type's activation format, one row per
@@ -82,7 +84,7 @@ absl::StatusOr<Isa> MatmulIsa(QuantType type, int64_t batch, Isa requested) {
   if (batch < 1) return absl::InvalidArgumentError(absl::StrCat("batch ", batch, " is below 1"));
   GB_ASSIGN_OR_RETURN(const Isa dot_isa, DotIsa(type, requested));
   Isa used;
-  if (batch > 1 && BlockGemm(type, requested, &used) != nullptr) return used;
+  if (BlockGemm(type, batch, requested, &used) != nullptr) return used;
   return dot_isa;
 }
 
@@ -98,12 +100,10 @@ absl::Status QuantizedGemm(const QuantMatrix& w, const float* x, int64_t batch, 
   if (batch < 1) return absl::InvalidArgumentError(absl::StrCat("batch ", batch, " is below 1"));
   std::optional<ThreadPool> inline_pool;
   if (pool == nullptr) pool = &inline_pool.emplace(1);
-  if (batch > 1) {
-    if (internal::BlockGemmFn gemm = BlockGemm(w.type, isa, nullptr)) {
-      GB_RETURN_IF_ERROR(CheckFinite("x", x, batch * w.cols, w.cols));
-      gemm(w.type, w.data, w.rows, w.cols, x, batch, y, pool);
-      return absl::OkStatus();
-    }
+  if (internal::BlockGemmFn gemm = BlockGemm(w.type, batch, isa, nullptr)) {
+    GB_RETURN_IF_ERROR(CheckFinite("x", x, batch * w.cols, w.cols));
+    gemm(w.type, w.data, w.rows, w.cols, x, batch, y, pool);
+    return absl::OkStatus();
   }
   GB_ASSIGN_OR_RETURN(const QuantizedActivations act,
                       QuantizeActivations(w.type, x, batch, w.cols));

@@ -45,7 +45,9 @@ absl::Status ValidateQuantMatrix(const QuantMatrix& w);
 // for Q8_K or batch < 1.
 absl::StatusOr<Isa> MatmulIsa(QuantType type, int64_t batch, Isa requested);
 
-// GEMV. Errors (INVALID_ARGUMENT, y untouched): as ValidateQuantMatrix; a NaN
+// GEMV. Q8_0 and Q4_0 weights at avx512_vnni use a kernel that prepares the
+// activations once for every row (x86/gemv_avx512.cc). Errors
+// (INVALID_ARGUMENT, y untouched): as ValidateQuantMatrix; a NaN
 // or infinity in x (naming "x" and the index). FAILED_PRECONDITION if the CPU
 // cannot run `isa`.
 absl::Status QuantizedGemv(const QuantMatrix& w, const float* x, float* y, ThreadPool* pool,

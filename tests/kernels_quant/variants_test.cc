@@ -184,8 +184,10 @@ std::vector<Shape> MatmulShapes(QuantType type) {
   }
   // 32-value blocks: one block (an odd count), tiles that do not divide the
   // rows, K steps (4128 values is 65 pairs) and column blocks (261 > 256) of
-  // the VNNI GEMM, and a long K.
-  return {{1, 32, 1}, {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 261}, {6, 14336, 4}};
+  // the VNNI GEMM, and a long K; for the VNNI GEMV, block counts that leave
+  // 0, 1, 2 and 3 blocks after its groups of 4.
+  return {{1, 32, 1},    {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 261},  {6, 14336, 4},
+          {37, 4128, 1}, {3, 96, 1}, {19, 192, 1},   {2, 224, 1},     {70, 14336, 1}};
 }
 
 TEST(MatmulVariants, GemvAndGemmMatchReference) {
@@ -266,6 +268,14 @@ TEST(MatmulVariants, IdentityWeightsReadOutQuantizedActivationsExactly) {
       for (int64_t i = 0; i < batch * kK; ++i) {
         ASSERT_EQ(y[i], expected[i]) << QuantTypeName(type) << " " << IsaName(isa)
                                      << " b=" << i / kK << " k=" << i % kK << " x=" << x[i];
+      }
+      // The GEMV, one activation row at a time.
+      for (int64_t b = 0; b < batch; ++b) {
+        ASSERT_TRUE(QuantizedGemv(w, &x[b * kK], y.data(), nullptr, isa).ok());
+        for (int64_t k = 0; k < kK; ++k) {
+          ASSERT_EQ(y[k], expected[b * kK + k])
+              << QuantTypeName(type) << " " << IsaName(isa) << " GEMV b=" << b << " k=" << k;
+        }
       }
     }
   }

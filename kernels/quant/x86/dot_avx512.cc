@@ -254,6 +254,7 @@ const KernelTable& Avx512VnniKernelTable() {
       .dot_q4_K = DotQ4_K,
       .dot_q6_K = DotQ6_K,
       .gemm_q8_0_q4_0 = x86::GemmQ8_0Q4_0Avx512,
+      .gemv_q8_0_q4_0 = x86::GemvQ8_0Q4_0Avx512,
   };
   return table;
 }
