@@ -61,7 +61,11 @@ LlamaCpuSession::LlamaCpuSession(const LlamaModel& model, ThreadPool* pool, int 
   values_.resize(cache);
 }
 
-size_t LlamaCpuSession::CacheOffset(int layer, int pos) const {
+size_t LlamaCpuSession::KeyRow(int layer, int j) const {
+  return (static_cast<size_t>(layer) * model_->hparams().kv_dim() + j) * context_;
+}
+
+size_t LlamaCpuSession::ValueOffset(int layer, int pos) const {
   return (static_cast<size_t>(layer) * context_ + pos) * model_->hparams().kv_dim();
 }
 
@@ -127,8 +131,8 @@ absl::Status LlamaCpuSession::Block(int layer, int start_pos, int n) {
   Rope(q_.data(), n, h.dim, h.heads, start_pos);
   Rope(k_.data(), n, kv_dim, h.kv_heads, start_pos);
   for (int t = 0; t < n; ++t) {
-    std::memcpy(&keys_[CacheOffset(layer, start_pos + t)], &k_[t * kv_dim], kv_dim * sizeof(float));
-    std::memcpy(&values_[CacheOffset(layer, start_pos + t)], &v_[t * kv_dim],
+    for (int j = 0; j < kv_dim; ++j) keys_[KeyRow(layer, j) + start_pos + t] = k_[t * kv_dim + j];
+    std::memcpy(&values_[ValueOffset(layer, start_pos + t)], &v_[t * kv_dim],
                 kv_dim * sizeof(float));
   }
   Attend(layer, start_pos, n);
@@ -178,9 +182,10 @@ void LlamaCpuSession::Attend(int layer, int start_pos, int n) {
       const int kv_off = head / group * h.head_dim;
       const internal::AttentionHead args = {
           .q = &q_[static_cast<size_t>(t) * h.dim + head * h.head_dim],
-          .keys = &keys_[CacheOffset(layer, 0) + kv_off],
-          .values = &values_[CacheOffset(layer, 0) + kv_off],
-          .stride = h.kv_dim(),
+          .keys_t = &keys_[KeyRow(layer, kv_off)],
+          .key_stride = context_,
+          .values = &values_[ValueOffset(layer, 0) + kv_off],
+          .value_stride = h.kv_dim(),
           .positions = start_pos + t + 1,
           .head_dim = h.head_dim,
           .scale = scale,

@@ -60,7 +60,10 @@ class LlamaCpuSession : public LlamaSession {
   void Rope(float* x, int n, int stride, int heads, int start_pos);
   // attn_ (n rows of dim) from q_ and the cache, for tokens at start_pos...
   void Attend(int layer, int start_pos, int n);
-  size_t CacheOffset(int layer, int pos) const;
+  // Where keys_ holds dimension j (of kv_dim) of every position, and where
+  // values_ holds position pos.
+  size_t KeyRow(int layer, int j) const;
+  size_t ValueOffset(int layer, int pos) const;
 
   // Constant after construction.
   const LlamaModel* model_;
@@ -73,7 +76,9 @@ class LlamaCpuSession : public LlamaSession {
 
   internal::BlasBatchProduct blas_;  // Prompt batches of F32 and F16 weights.
   int positions_ = 0;
-  std::vector<float> keys_, values_;  // [layer][position][kv_dim], keys after RoPE.
+  // Keys after RoPE, transposed so attention reads consecutive positions
+  // together: [layer][kv_dim][position]. Values: [layer][position][kv_dim].
+  std::vector<float> keys_, values_;
   // Scratch, n rows each: residual stream, normed input, q, k, v, attention
   // output, projection, ffn gate and up.
   std::vector<float> x_, normed_, q_, k_, v_, attn_, proj_, gate_, up_;

@@ -8,9 +8,8 @@ namespace gridbench::kernels::llama::internal {
 void AttendHeadRef(const AttentionHead& head, float* scores, float* out) {
   float max = -INFINITY;
   for (int p = 0; p < head.positions; ++p) {
-    const float* k = head.keys + p * head.stride;
     float dot = 0;
-    for (int i = 0; i < head.head_dim; ++i) dot += head.q[i] * k[i];
+    for (int i = 0; i < head.head_dim; ++i) dot += head.q[i] * head.keys_t[i * head.key_stride + p];
     scores[p] = dot * head.scale;
     max = std::max(max, scores[p]);
   }
@@ -19,7 +18,7 @@ void AttendHeadRef(const AttentionHead& head, float* scores, float* out) {
   std::fill(out, out + head.head_dim, 0.0f);
   for (int p = 0; p < head.positions; ++p) {
     const float weight = scores[p] / sum;
-    const float* v = head.values + p * head.stride;
+    const float* v = head.values + p * head.value_stride;
     for (int i = 0; i < head.head_dim; ++i) out[i] += weight * v[i];
   }
 }

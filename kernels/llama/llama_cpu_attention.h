@@ -13,13 +13,16 @@
 namespace gridbench::kernels::llama::internal {
 
 // One head's attention: out[0, head_dim) = sum_p softmax_p(scale * q . k_p)
-// * v_p over positions p in [0, positions), where k_p = keys + p * stride
-// and v_p = values + p * stride. `scores` is scratch of `positions` floats.
+// * v_p over positions p in [0, positions). Keys are stored transposed, one
+// row per dimension (k_p[i] = keys_t[i * key_stride + p]), so that scores of
+// consecutive positions are computed side by side; v_p = values + p *
+// value_stride. `scores` is scratch of `positions` floats.
 struct AttentionHead {
   const float* q = nullptr;
-  const float* keys = nullptr;
+  const float* keys_t = nullptr;
+  int64_t key_stride = 0;
   const float* values = nullptr;
-  int64_t stride = 0;
+  int64_t value_stride = 0;
   int positions = 0;
   int head_dim = 0;
   float scale = 1;
@@ -27,7 +30,8 @@ struct AttentionHead {
 using AttendHeadFn = void (*)(const AttentionHead& head, float* scores, float* out);
 
 void AttendHeadRef(const AttentionHead& head, float* scores, float* out);
-// Requires AVX-512 F and AttendHeadAvx512Handles(head_dim).
+// Requires AVX-512 F and AttendHeadAvx512Handles(head_dim). Its exp is a
+// polynomial with a relative error below 2e-7, against expf's 1 ulp.
 void AttendHeadAvx512(const AttentionHead& head, float* scores, float* out);
 // head_dim a multiple of 16, at most 128 (the values stay in registers).
 bool AttendHeadAvx512Handles(int head_dim);
