@@ -12,16 +12,17 @@
 namespace gridbench::kernels::llama {
 namespace {
 
-// llama_matmul.comp's THREADS (invocations per workgroup) and ROWS (outputs
-// per workgroup).
+// llama_matmul.comp's THREADS (invocations per workgroup), ROWS (weight rows
+// per workgroup) and TOKENS (activation rows per workgroup).
 constexpr uint32_t kThreads = 64;
 constexpr uint32_t kRowsPerGroup = 4;
+constexpr uint32_t kTokensPerGroup = 8;
 // Weights go up through a host-visible buffer at most this large.
 constexpr uint64_t kStagingBytes = uint64_t{64} << 20;
 
 // llama_matmul.comp's push constants.
 struct MatmulArgs {
-  uint32_t rows, cols, w_offset, x_offset, y_offset, accumulate;
+  uint32_t n, rows, cols, w_offset, x_offset, y_offset, accumulate;
 };
 
 uint32_t Groups(uint32_t rows) { return (rows + kRowsPerGroup - 1) / kRowsPerGroup; }
@@ -31,6 +32,9 @@ uint64_t MatrixBytes(const WeightView& w) { return static_cast<uint64_t>(w.rows)
 // Matrices start at 4-byte boundaries: the shader addresses whole words.
 uint64_t PaddedBytes(const WeightView& w) { return (MatrixBytes(w) + 3) / 4 * 4; }
 
+// llama_matmul.comp may read one word past the last matrix of a buffer.
+constexpr uint64_t kTailBytes = 4;
+
 absl::Status CheckFits(const vulkan::Context& ctx, const NamedWeight& w) {
   const quant::QuantType type = w.view->type;
   if (vulkan::LlamaMatmulSpirv(type).empty()) {
@@ -39,7 +43,7 @@ absl::Status CheckFits(const vulkan::Context& ctx, const NamedWeight& w) {
                      ", which the Vulkan llama pass cannot multiply"));
   }
   const VkPhysicalDeviceLimits& limits = ctx.limits();
-  if (PaddedBytes(*w.view) > limits.maxStorageBufferRange) {
+  if (PaddedBytes(*w.view) + kTailBytes > limits.maxStorageBufferRange) {
     return absl::InvalidArgumentError(absl::StrCat(
         "tensor ", w.name, " takes ", MatrixBytes(*w.view), " bytes, more than the ",
         limits.maxStorageBufferRange, " one storage buffer of ", ctx.info().name, " may hold"));
@@ -87,7 +91,7 @@ absl::StatusOr<LlamaVulkanWeights> LlamaVulkanWeights::Create(vulkan::Context& c
     largest = std::max(largest, padded);
     auto it = open_chunk.find(w.view->type);
     if (it == open_chunk.end() ||
-        chunk_bytes[it->second] + padded > ctx.limits().maxStorageBufferRange) {
+        chunk_bytes[it->second] + padded + kTailBytes > ctx.limits().maxStorageBufferRange) {
       it = open_chunk.insert_or_assign(w.view->type, static_cast<int>(chunk_bytes.size())).first;
       chunk_bytes.push_back(0);
       chunk_types.push_back(w.view->type);
@@ -101,13 +105,13 @@ absl::StatusOr<LlamaVulkanWeights> LlamaVulkanWeights::Create(vulkan::Context& c
   for (size_t c = 0; c < chunk_bytes.size(); ++c) {
     GB_ASSIGN_OR_RETURN(
         vulkan::Buffer chunk,
-        vulkan::Buffer::Create(ctx, chunk_bytes[c], vulkan::MemoryKind::kDeviceLocal));
+        vulkan::Buffer::Create(ctx, chunk_bytes[c] + kTailBytes, vulkan::MemoryKind::kDeviceLocal));
     out.chunks_.push_back(std::move(chunk));
     vulkan::PipelineSpec spec;
     spec.spirv = vulkan::LlamaMatmulSpirv(chunk_types[c]);
     spec.buffer_count = 2;
     spec.push_constant_bytes = sizeof(MatmulArgs);
-    spec.specialization = {kThreads, kRowsPerGroup};
+    spec.specialization = {kThreads, kRowsPerGroup, kTokensPerGroup};
     GB_ASSIGN_OR_RETURN(vulkan::ComputePipeline pipeline,
                         vulkan::ComputePipeline::Create(ctx, spec));
     const vulkan::Buffer* bound[] = {&out.chunks_.back(), &state};
@@ -138,8 +142,9 @@ absl::StatusOr<LlamaVulkanWeights> LlamaVulkanWeights::Create(vulkan::Context& c
 void LlamaVulkanWeights::RecordMatmul(VkCommandBuffer cmd, int matrix, uint32_t n,
                                       uint32_t x_offset, uint32_t y_offset, bool accumulate) const {
   const Placement& p = placements_[matrix];
-  const MatmulArgs args{p.rows, p.cols, p.byte_offset, x_offset, y_offset, accumulate ? 1u : 0u};
-  pipelines_[p.chunk].RecordDispatch(cmd, &args, Groups(p.rows), n, 1);
+  const MatmulArgs args{n, p.rows, p.cols, p.byte_offset, x_offset, y_offset, accumulate ? 1u : 0u};
+  pipelines_[p.chunk].RecordDispatch(cmd, &args, Groups(p.rows),
+                                     (n + kTokensPerGroup - 1) / kTokensPerGroup, 1);
 }
 
 }  // namespace gridbench::kernels::llama
