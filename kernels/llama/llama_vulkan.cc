@@ -113,29 +113,19 @@ std::vector<float> Constants(const LlamaModel& model, int context) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> LlamaVulkanSession::Create(
-    const LlamaModel& model, vulkan::Context& ctx, int context, int batch_rows_asked) {
-  const LlamaHparams& h = model.hparams();
-  GB_ASSIGN_OR_RETURN(const int positions, SessionContext(h, context));
-  if (h.head_dim > kMaxHeadDim) {
-    return absl::InvalidArgumentError(absl::StrCat("head size ", h.head_dim, " is above the ",
-                                                   kMaxHeadDim, " the Vulkan pass handles"));
-  }
-  if (batch_rows_asked < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch_rows must be positive, got ", batch_rows_asked));
-  }
-  const int batch_rows = std::min(positions, batch_rows_asked);
+LlamaVulkanSession::StateLayout LlamaVulkanSession::PlanState(const LlamaHparams& h, int positions,
+                                                              int batch_rows) {
   const uint64_t dim = h.dim, rows = batch_rows;
   StateLayout l{};
   l.norms = 0;
-  uint64_t at = (2 * model.layers().size() + 1) * dim;
-  // Each region starts where the previous ends; offsets are checked below.
+  uint64_t at = (2 * static_cast<uint64_t>(h.layers) + 1) * dim;
+  // Each region starts where the previous ends; Create checks that the total
+  // fits a buffer, which keeps every offset within 32 bits.
   auto place = [&at](uint32_t& region, uint64_t floats) {
     region = static_cast<uint32_t>(at);
     at += floats;
   };
-  place(l.rope, uint64_t{static_cast<uint64_t>(positions)} * h.head_dim);
+  place(l.rope, static_cast<uint64_t>(positions) * h.head_dim);
   place(l.x, rows * dim);
   place(l.normed, rows * dim);
   place(l.q, rows * dim);
@@ -143,14 +133,24 @@ absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> LlamaVulkanSession::Create(
   place(l.gate, rows * h.ff);
   place(l.up, rows * h.ff);
   place(l.logits, rows * h.vocab);
-  const uint64_t cache = uint64_t{static_cast<uint64_t>(h.layers)} * positions * h.kv_dim();
+  const uint64_t cache = static_cast<uint64_t>(h.layers) * positions * h.kv_dim();
   place(l.keys, cache);
   place(l.values, cache);
   l.total = at;
+  return l;
+}
+
+absl::Status LlamaVulkanSession::CheckFits(const vulkan::Context& ctx, const LlamaHparams& h,
+                                           int positions, int batch_rows,
+                                           const StateLayout& layout) {
+  if (h.head_dim > kMaxHeadDim) {
+    return absl::InvalidArgumentError(absl::StrCat("head size ", h.head_dim, " is above the ",
+                                                   kMaxHeadDim, " the Vulkan pass handles"));
+  }
   const VkPhysicalDeviceLimits& limits = ctx.limits();
-  if (l.total * sizeof(float) > limits.maxStorageBufferRange) {
+  if (layout.total * sizeof(float) > limits.maxStorageBufferRange) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "a session of ", positions, " positions needs ", l.total * sizeof(float),
+        "a session of ", positions, " positions needs ", layout.total * sizeof(float),
         " bytes of KV cache and activations, more than the ", limits.maxStorageBufferRange,
         " one storage buffer of ", ctx.info().name, " may hold; ask for a shorter context"));
   }
@@ -160,15 +160,30 @@ absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> LlamaVulkanSession::Create(
                                                    " rows are more workgroups than ",
                                                    ctx.info().name, " dispatches"));
   }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> LlamaVulkanSession::Create(
+    const LlamaModel& model, vulkan::Context& ctx, int context, int batch_rows_asked) {
+  const LlamaHparams& h = model.hparams();
+  GB_ASSIGN_OR_RETURN(const int positions, SessionContext(h, context));
+  if (batch_rows_asked < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch_rows must be positive, got ", batch_rows_asked));
+  }
+  const int batch_rows = std::min(positions, batch_rows_asked);
+  const StateLayout layout = PlanState(h, positions, batch_rows);
+  GB_RETURN_IF_ERROR(CheckFits(ctx, h, positions, batch_rows, layout));
+
+  const uint64_t rows = batch_rows;
   GB_ASSIGN_OR_RETURN(Buffer state,
-                      Buffer::Create(ctx, l.total * sizeof(float), MemoryKind::kDeviceLocal));
+                      Buffer::Create(ctx, layout.total * sizeof(float), MemoryKind::kDeviceLocal));
   GB_ASSIGN_OR_RETURN(Buffer embeddings,
-                      Buffer::Create(ctx, rows * dim * sizeof(float), MemoryKind::kHostVisible));
+                      Buffer::Create(ctx, rows * h.dim * sizeof(float), MemoryKind::kHostVisible));
   GB_ASSIGN_OR_RETURN(Buffer readback, Buffer::Create(ctx, rows * h.vocab * sizeof(float),
                                                       MemoryKind::kHostVisible));
-  const std::vector<NamedWeight> matrices = Matrices(model);
-  GB_ASSIGN_OR_RETURN(LlamaVulkanWeights weights, LlamaVulkanWeights::Create(ctx, matrices, state));
+  GB_ASSIGN_OR_RETURN(LlamaVulkanWeights weights,
+                      LlamaVulkanWeights::Create(ctx, Matrices(model), state));
   using vulkan::LlamaShader;
   GB_ASSIGN_OR_RETURN(ComputePipeline rms_norm,
                       StatePipeline(ctx, LlamaShader::kRmsNorm, sizeof(RmsNormArgs), true, state));
@@ -181,12 +196,11 @@ absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> LlamaVulkanSession::Create(
   const std::vector<float> constants = Constants(model, positions);
   GB_RETURN_IF_ERROR(
       vulkan::Upload(ctx, state, constants.data(), constants.size() * sizeof(float)));
-  Device device{std::move(state),     std::move(embeddings),
-                std::move(readback),  std::make_unique<LlamaVulkanWeights>(std::move(weights)),
-                std::move(rms_norm),  std::move(rope),
+  Device device{std::move(state),     std::move(embeddings), std::move(readback),
+                std::move(weights),   std::move(rms_norm),   std::move(rope),
                 std::move(attention), std::move(swiglu)};
   return std::unique_ptr<LlamaVulkanSession>(
-      new LlamaVulkanSession(model, ctx, positions, batch_rows, l, std::move(device)));
+      new LlamaVulkanSession(model, ctx, positions, batch_rows, layout, std::move(device)));
 }
 
 absl::StatusOr<std::vector<float>> LlamaVulkanSession::Eval(std::span<const int32_t> tokens,
@@ -232,8 +246,8 @@ absl::Status LlamaVulkanSession::RunBatch(std::span<const int32_t> tokens, int s
         RecordRmsNorm(cmd, logit_rows, layout_.x + first * dim, layout_.norms + 2 * h.layers * dim,
                       layout_.normed);
         RecordComputeBarrier(cmd);
-        device_.weights->RecordMatmul(cmd, OutputMatrix(h.layers), logit_rows, layout_.normed,
-                                      layout_.logits, false);
+        device_.weights.RecordMatmul(cmd, OutputMatrix(h.layers), logit_rows, layout_.normed,
+                                     layout_.logits, false);
         RecordComputeBarrier(cmd);
         const VkBufferCopy out{uint64_t{layout_.logits} * sizeof(float), 0,
                                uint64_t(logit_rows) * h.vocab * sizeof(float)};
@@ -252,7 +266,7 @@ void LlamaVulkanSession::RecordBlock(VkCommandBuffer cmd, int layer, int start_p
                                      uint32_t n) const {
   const LlamaHparams& h = model_->hparams();
   const StateLayout& l = layout_;
-  const LlamaVulkanWeights& w = *device_.weights;
+  const LlamaVulkanWeights& w = device_.weights;
   const uint32_t dim = h.dim;
   const uint32_t keys = CacheOffset(l.keys, layer, start_pos);
   const uint32_t values = CacheOffset(l.values, layer, start_pos);

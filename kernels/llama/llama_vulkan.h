@@ -9,9 +9,10 @@
 // whole pass into one command buffer (one per batch of up to batch_rows
 // tokens), and reads the logits back.
 //
-// Matrix products dequantize value by value, a workgroup per 4 outputs of one
-// token, for a single token and every row of a prompt batch alike: correct
-// first, not yet fast (no tiling, no reuse of a weight across a batch's rows).
+// Matrix products dequantize 32 weights at a time and use them for up to 8
+// tokens of a prompt batch; every output is summed in the same order whatever
+// the batch, so a prompt's logits equal single steps' exactly. Correct first:
+// no shared-memory tiling, no subgroup operations, not yet tuned on a GPU.
 #ifndef GRIDBENCH_KERNELS_LLAMA_LLAMA_VULKAN_H_
 #define GRIDBENCH_KERNELS_LLAMA_LLAMA_VULKAN_H_
 
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kernels/llama/llama_model.h"
 #include "kernels/llama/llama_session.h"
@@ -48,9 +50,8 @@ class LlamaVulkanSession : public LlamaSession {
   // `ctx`, evaluating up to `batch_rows` tokens per command buffer (longer
   // calls take turns; the scratch activations and logits are sized by it).
   // Errors of SessionContext (eval_args.h); INVALID_ARGUMENT for batch_rows
-  // below 1, a
-  // head size above 256, a model or context too large for the device's
-  // buffers or dispatch limits (what is too large named); errors of
+  // below 1, a head size above 256, a model or context too large for the
+  // device's buffers or dispatch limits (what is too large named); errors of
   // LlamaVulkanWeights::Create and of the device.
   static absl::StatusOr<std::unique_ptr<LlamaVulkanSession>> Create(
       const LlamaModel& model, vulkan::Context& ctx, int context = 0,
@@ -81,7 +82,7 @@ class LlamaVulkanSession : public LlamaSession {
     vulkan::Buffer state;       // Everything StateLayout lists.
     vulkan::Buffer embeddings;  // Host-visible, batch_rows x dim: the tokens' rows.
     vulkan::Buffer readback;    // Host-visible, batch_rows x vocab: the logits.
-    std::unique_ptr<LlamaVulkanWeights> weights;
+    LlamaVulkanWeights weights;
     vulkan::ComputePipeline rms_norm, rope, attention, swiglu;
   };
 
@@ -94,6 +95,11 @@ class LlamaVulkanSession : public LlamaSession {
         layout_(layout),
         device_(std::move(device)) {}
 
+  static StateLayout PlanState(const LlamaHparams& h, int positions, int batch_rows);
+  // INVALID_ARGUMENT when the model or layout exceeds what the pass or the
+  // device handles.
+  static absl::Status CheckFits(const vulkan::Context& ctx, const LlamaHparams& h, int positions,
+                                int batch_rows, const StateLayout& layout);
   // One batch of tokens at start_pos in one command buffer; the logits of
   // its last `logit_rows` rows land in device_.readback.
   absl::Status RunBatch(std::span<const int32_t> tokens, int start_pos, int logit_rows);
