@@ -173,24 +173,25 @@ void LlamaCpuSession::Attend(int layer, int start_pos, int n) {
   const LlamaHparams& h = model_->hparams();
   const int group = h.heads / h.kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
-  const internal::AttendHeadFn attend = internal::AttendHeadFor(isa_, h.head_dim);
-  // One work item per (token, query head).
-  ParallelFor(static_cast<int64_t>(n) * h.heads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(start_pos + n);
+  const internal::AttendGroupFn attend = internal::AttendGroupFor(isa_, h.head_dim);
+  // One work item per (token, key/value head): its group of query heads.
+  ParallelFor(static_cast<int64_t>(n) * h.kv_heads, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(static_cast<size_t>(group) * (start_pos + n));
     for (int64_t item = begin; item < end; ++item) {
-      const int t = static_cast<int>(item / h.heads), head = static_cast<int>(item % h.heads);
-      const int kv_off = head / group * h.head_dim;
-      const internal::AttentionHead args = {
-          .q = &q_[static_cast<size_t>(t) * h.dim + head * h.head_dim],
-          .keys_t = &keys_[KeyRow(layer, kv_off)],
+      const int t = static_cast<int>(item / h.kv_heads), kv = static_cast<int>(item % h.kv_heads);
+      const size_t q_off = static_cast<size_t>(t) * h.dim + kv * group * h.head_dim;
+      const internal::AttentionGroup args = {
+          .q = &q_[q_off],
+          .heads = group,
+          .keys_t = &keys_[KeyRow(layer, kv * h.head_dim)],
           .key_stride = context_,
-          .values = &values_[ValueOffset(layer, 0) + kv_off],
+          .values = &values_[ValueOffset(layer, 0) + kv * h.head_dim],
           .value_stride = h.kv_dim(),
           .positions = start_pos + t + 1,
           .head_dim = h.head_dim,
           .scale = scale,
       };
-      attend(args, scores.data(), &attn_[static_cast<size_t>(t) * h.dim + head * h.head_dim]);
+      attend(args, scores.data(), &attn_[q_off]);
     }
   });
 }

@@ -5,11 +5,13 @@
 
 namespace gridbench::kernels::llama::internal {
 
-void AttendHeadRef(const AttentionHead& head, float* scores, float* out) {
+namespace {
+
+void AttendHead(const AttentionGroup& head, const float* q, float* scores, float* out) {
   float max = -INFINITY;
   for (int p = 0; p < head.positions; ++p) {
     float dot = 0;
-    for (int i = 0; i < head.head_dim; ++i) dot += head.q[i] * head.keys_t[i * head.key_stride + p];
+    for (int i = 0; i < head.head_dim; ++i) dot += q[i] * head.keys_t[i * head.key_stride + p];
     scores[p] = dot * head.scale;
     max = std::max(max, scores[p]);
   }
@@ -23,9 +25,19 @@ void AttendHeadRef(const AttentionHead& head, float* scores, float* out) {
   }
 }
 
-AttendHeadFn AttendHeadFor(quant::Isa isa, int head_dim) {
-  if (isa == quant::Isa::kAvx512Vnni && AttendHeadAvx512Handles(head_dim)) return AttendHeadAvx512;
-  return AttendHeadRef;
+}  // namespace
+
+void AttendGroupRef(const AttentionGroup& group, float* scores, float* out) {
+  for (int g = 0; g < group.heads; ++g) {
+    AttendHead(group, group.q + g * group.head_dim, scores, out + g * group.head_dim);
+  }
+}
+
+AttendGroupFn AttendGroupFor(quant::Isa isa, int head_dim) {
+  if (isa == quant::Isa::kAvx512Vnni && AttendGroupAvx512Handles(head_dim)) {
+    return AttendGroupAvx512;
+  }
+  return AttendGroupRef;
 }
 
 }  // namespace gridbench::kernels::llama::internal

@@ -184,6 +184,38 @@ INSTANTIATE_TEST_SUITE_P(
              (std::get<1>(info.param) ? "_mixed" : "");
     });
 
+// Four query heads per key/value head, the 1B shape's grouping (the
+// parameterised model has two), for a prompt batch and single-token steps.
+class LlamaCpuGroupedQueryTest : public LlamaFileTest {};
+
+TEST_F(LlamaCpuGroupedQueryTest, FourQueryHeadsPerKeyValueHeadMatchReference) {
+  model::LlamaSpec spec = Spec();
+  spec.heads = 8;
+  spec.kv_heads = 2;
+  ASSERT_TRUE(model::WriteSyntheticLlama(spec, Path("gqa.gguf")).ok());
+  absl::StatusOr<LlamaModel> m = LlamaModel::Open(Path("gqa.gguf"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 20; ++i) tokens.push_back((i * 53 + 7) % 300);
+  absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*m);
+  ASSERT_TRUE(ref.ok());
+  absl::StatusOr<std::vector<float>> want = ref->Eval(tokens, 0, LogitsFor::kAllTokens);
+  ASSERT_TRUE(want.ok()) << want.status();
+  ThreadPool pool(2);
+  absl::StatusOr<LlamaCpuSession> cpu = LlamaCpuSession::Create(*m, &pool);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  absl::StatusOr<std::vector<float>> prompt = cpu->Eval(tokens, 0, LogitsFor::kAllTokens);
+  ASSERT_TRUE(prompt.ok()) << prompt.status();
+  EXPECT_LT(RelativeMaxDiff(*prompt, *want), Tolerance(QuantType::kF32));
+  const int vocab = m->hparams().vocab;
+  for (int t = 17; t < 20; ++t) {
+    absl::StatusOr<std::vector<float>> step = cpu->Eval(std::span(&tokens[t], 1), t);
+    ASSERT_TRUE(step.ok()) << step.status();
+    const std::vector<float> row(want->begin() + t * vocab, want->begin() + (t + 1) * vocab);
+    EXPECT_LT(RelativeMaxDiff(*step, row), Tolerance(QuantType::kF32)) << "token " << t;
+  }
+}
+
 class LlamaCpuRefusalTest : public LlamaFileTest {};
 
 TEST_F(LlamaCpuRefusalTest, RefusesLikeTheReference) {
