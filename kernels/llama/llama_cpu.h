@@ -1,11 +1,12 @@
 // The optimised CPU forward pass of a llama-architecture model: the same
-// graph as the reference (llama_reference.h), with every matrix product done
-// by kernels/quant's quantized kernels: GEMV for single-token steps, GEMM for
-// prompt batches, work split over a ThreadPool; prompt batches of F32 and
-// F16 weights go through OpenBLAS instead (llama_cpu_blas.h). Activations are quantized to
-// each weight type's activation format (Q8_0 or Q8_K) as ggml does, so the
-// logits differ from the reference's by that rounding; tests bound it per
-// weight type. Attention, norms and RoPE run in float on the pool.
+// graph as the reference (llama_reference.h), with the matrix products done
+// by kernels/quant's quantized kernels (GEMV for single-token steps, GEMM for
+// prompt batches), work split over a ThreadPool. Prompt batches of F32 and
+// F16 weights go through OpenBLAS instead (llama_cpu_blas.h). Activations
+// are quantized to each weight type's activation format (Q8_0 or Q8_K) as
+// ggml does, so the logits differ from the reference's by that rounding;
+// tests bound it per weight type. Attention (llama_cpu_attention.h), norms
+// and RoPE run in float on the pool.
 #ifndef GRIDBENCH_KERNELS_LLAMA_LLAMA_CPU_H_
 #define GRIDBENCH_KERNELS_LLAMA_LLAMA_CPU_H_
 
