@@ -144,9 +144,14 @@ absl::Status LlamaCpuSession::Block(int layer, int start_pos, int n) {
   }
   GB_RETURN_IF_ERROR(MatMul(w.ffn_gate, normed_.data(), n, gate_.data()));
   GB_RETURN_IF_ERROR(MatMul(w.ffn_up, normed_.data(), n, up_.data()));
-  for (size_t i = 0; i < static_cast<size_t>(n) * h.ff; ++i) {
-    gate_[i] = gate_[i] / (1.0f + std::exp(-gate_[i])) * up_[i];
-  }
+  // SwiGLU on the pool: a prompt batch has millions of exponentials.
+  constexpr int64_t kSwigluChunk = 4096;
+  const int64_t values = static_cast<int64_t>(n) * h.ff;
+  ParallelFor((values + kSwigluChunk - 1) / kSwigluChunk, [&](int64_t c0, int64_t c1) {
+    for (int64_t i = c0 * kSwigluChunk; i < std::min(values, c1 * kSwigluChunk); ++i) {
+      gate_[i] = gate_[i] / (1.0f + std::exp(-gate_[i])) * up_[i];
+    }
+  });
   GB_RETURN_IF_ERROR(MatMul(w.ffn_down, gate_.data(), n, proj_.data()));
   for (size_t i = 0; i < static_cast<size_t>(n) * h.dim; ++i) x_[i] += proj_[i];
   return absl::OkStatus();
