@@ -168,6 +168,7 @@ absl::StatusOr<gridbench::v1::HardwareProfile> ProbeHardware(const std::string& 
   hw.set_os(OsPrettyName());
   hw.add_backends("blas");
   hw.add_backends("quant");
+  hw.add_backends("cpu");  // The llama forward pass on the CPU (inference).
   if (hw.vulkan_devices_size() > 0) hw.add_backends("vulkan");
   return hw;
 }

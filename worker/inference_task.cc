@@ -140,15 +140,6 @@ void SetModelDetails(const llama::LlamaModel& model, gridbench::v1::ResultPayloa
   }
 }
 
-void AddInputArtifact(const std::string& id, const std::string& name, uint64_t bytes,
-                      gridbench::v1::ResultPayload& out) {
-  gridbench::v1::ArtifactUse& use = *out.add_artifacts();
-  use.set_artifact_id(id);
-  use.set_role("input");
-  use.set_name(name);
-  use.set_size_bytes(bytes);
-}
-
 class CpuSessions final : public InferenceTask::SessionSource {
  public:
   explicit CpuSessions(int threads) : pool_(threads) {}
@@ -251,6 +242,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> InferenceTask::Run(const gridbench:
   if (p.gen_tokens > 0) {
     const double bytes_per_token = llama::MeanBytesReadPerToken(model, p.gen_tokens);
     metrics["bytes_per_token"] = bytes_per_token;
+    metrics[kWorkingSetMetric] = bytes_per_token;
     metrics["gbps_median"] = metrics["tg_tokens_per_s"] * bytes_per_token / 1e9;
   }
   (*out.mutable_environment())["backend"] = std::string(Backend());
@@ -265,7 +257,6 @@ absl::StatusOr<gridbench::v1::ResultPayload> InferenceTask::Run(const gridbench:
   auto& details = *out.mutable_details()->mutable_fields();
   details["prompt_tokens"] = TokenList(m.prompt);
   details["generation_tokens"] = TokenList(m.generation);
-  AddInputArtifact(p.model, "model", model_file_bytes, out);
 
   if (compare) {
     progress.Report(bench_share, "fidelity against the reference");
@@ -280,7 +271,6 @@ absl::StatusOr<gridbench::v1::ResultPayload> InferenceTask::Run(const gridbench:
     metrics["max_abs_logit_diff"] = f.max_abs_logit_diff;
     metrics["fidelity_positions"] = static_cast<double>(f.positions);
     details["fidelity_tokens"] = TokenList(tokens);
-    AddInputArtifact(p.reference, "reference", reference_file_bytes, out);
     progress.Report(1.0, "fidelity measured");
   }
   out.set_started_unix_nanos(started);

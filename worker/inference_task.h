@@ -39,7 +39,8 @@ namespace gridbench::worker {
 // most of the block matrices' bytes), quant_isa (cpu).
 // Details: the model's hyperparameters and bytes per weight type, the seed,
 // the recorded prompt and generation tokens, the fidelity tokens and the
-// greedy first token. Artifacts: the model (and reference) as inputs.
+// greedy first token; checksum "first_token=N". (The agent lists the model
+// and reference as input artifacts.)
 class InferenceTask : public TaskKind {
  public:
   // What a backend contributes: sessions of `context` positions over

@@ -74,6 +74,7 @@ TEST(HardwareProbeTest, ConsistentWithThisMachine) {
 
   EXPECT_THAT(hw->backends(), Contains("blas"));
   EXPECT_THAT(hw->backends(), Contains("quant"));
+  EXPECT_THAT(hw->backends(), Contains("cpu"));
   if (hw->vulkan_devices_size() > 0) {
     EXPECT_THAT(hw->backends(), Contains("vulkan"));
     for (const auto& d : hw->vulkan_devices()) {
