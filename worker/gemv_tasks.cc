@@ -50,6 +50,7 @@ gridbench::v1::ResultPayload GemvResult(const GemvParams& p, const GemvInputs& i
   gridbench::v1::ResultPayload out =
       KernelResult("gemv", p.backend, samples, work, p.timing, OutputChecksum(y), started);
   (*out.mutable_metrics())["weight_bytes"] = work.bytes;
+  (*out.mutable_metrics())[kWorkingSetMetric] = work.bytes;
   (*out.mutable_environment())["weight_type"] = p.weight_type;
   SetDetail(out, "rows", static_cast<double>(p.rows));
   SetDetail(out, "cols", static_cast<double>(p.cols));

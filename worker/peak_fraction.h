@@ -21,6 +21,11 @@ inline constexpr char kCpuTriadPeak[] = "cpu_triad_bandwidth";
 inline constexpr char kVulkanFp32FmaPeak[] = "vulkan_fp32_fma";
 inline constexpr char kVulkanCopyPeak[] = "vulkan_copy_bandwidth";
 
+// Metric of a bandwidth-bound result: the bytes one run reads. When they fit
+// in the machine's largest cache, the run streams from cache, not memory,
+// and is not compared with the DRAM bandwidth.
+inline constexpr char kWorkingSetMetric[] = "working_set_bytes";
+
 // Records in `result` which peak bounds it: environment "peak_bound" (one of
 // the names above) and, for a Vulkan peak, "peak_device" (the device name).
 // A CPU peak is matched on metrics "threads".
@@ -33,8 +38,10 @@ void DeclarePeakBound(gridbench::v1::ResultPayload& result, std::string_view pea
 // figure is gflops_median for a flop/s or op/s peak and gbps_median for a
 // byte/s peak. A CPU peak measured at the result's thread count is used as
 // is; otherwise the one-thread figure times the threads, capped at the
-// figure for the most threads measured, and the basis says "scaled". Leaves
-// `result` unchanged when it declares no bound or nothing matches.
+// figure for the most threads measured, and the basis says "scaled". A CPU
+// bandwidth-bound result whose kWorkingSetMetric fits in the largest cache
+// gets no fraction, and a basis that says why. Leaves `result` unchanged
+// when it declares no bound or nothing matches.
 void AddFractionOfPeak(const gridbench::v1::HardwareProfile& profile,
                        gridbench::v1::ResultPayload& result);
 

@@ -73,6 +73,25 @@ TEST(PeakFractionTest, BandwidthBoundUsesGbps) {
   EXPECT_DOUBLE_EQ(r.metrics().at("fraction_of_peak"), 0.75);
 }
 
+TEST(PeakFractionTest, AWorkingSetThatFitsInCacheIsNotComparedWithMemory) {
+  gridbench::v1::HardwareProfile profile = Profile();
+  profile.add_caches()->set_size_bytes(32 << 10);
+  profile.add_caches()->set_size_bytes(24 << 20);
+  gridbench::v1::ResultPayload small = Result(1, 40, 4);
+  (*small.mutable_metrics())[kWorkingSetMetric] = 5e6;
+  DeclarePeakBound(small, kCpuTriadPeak);
+  AddFractionOfPeak(profile, small);
+  EXPECT_FALSE(small.metrics().contains("fraction_of_peak"));
+  EXPECT_THAT(small.environment().at("fraction_of_peak_basis"),
+              HasSubstr("the 5 MB one run reads fit in the 25.2 MB cache"));
+
+  gridbench::v1::ResultPayload large = Result(1, 15, 4);
+  (*large.mutable_metrics())[kWorkingSetMetric] = 1e9;
+  DeclarePeakBound(large, kCpuTriadPeak);
+  AddFractionOfPeak(profile, large);
+  EXPECT_DOUBLE_EQ(large.metrics().at("fraction_of_peak"), 0.75);
+}
+
 TEST(PeakFractionTest, VulkanPeaksMatchTheDevice) {
   gridbench::v1::ResultPayload r = Result(500, 0, 0);
   DeclarePeakBound(r, kVulkanFp32FmaPeak, "GPU B");
