@@ -1,6 +1,7 @@
 // demo: starts a coordinator and a worker on this machine, uploads a small
 // synthetic model, runs a job that quantizes it and benchmarks GEMM on every
-// backend through them, shows and verifies its results, and stops both.
+// backend through them, then a job that runs the quantized models against
+// the original, shows and verifies all results, and stops both.
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iomanip>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -99,6 +101,34 @@ tasks:
   return yaml;
 }
 
+// Runs the quantized models (artifacts by type) the way llama-bench does,
+// each compared with the F32 original it came from; small enough to finish
+// in seconds on two cores.
+std::string DemoInferenceYaml(const std::string& original_id,
+                              const std::map<std::string, std::string>& quantized_ids,
+                              bool with_vulkan) {
+  std::string yaml = R"(name: demo-inference
+labels: {source: gridbench-demo}
+tasks:
+)";
+  const auto add = [&](const std::string& type, const std::string& id, const std::string& backend) {
+    absl::StrAppend(&yaml, "  - name: inference-", backend, "-", type, R"(
+    kind: inference
+    params: {model: ")",
+                    id, R"(", reference: ")", original_id,
+                    R"(", prompt_tokens: 64, gen_tokens: 16, repetitions: 3, fidelity_tokens: 64}
+    requirements: {backend: )",
+                    backend, R"(}
+    timeout: 2m
+)");
+  };
+  for (const auto& [type, id] : quantized_ids) add(type, id, "cpu");
+  if (with_vulkan) {
+    for (const auto& [type, id] : quantized_ids) add(type, id, "vulkan");
+  }
+  return yaml;
+}
+
 absl::Status WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
@@ -146,7 +176,14 @@ class Demo {
     GB_RETURN_IF_ERROR(Step("start a worker", [&] { return StartWorker(); }));
     GB_RETURN_IF_ERROR(
         Step("synthesize a model and upload it", [&] { return SynthesizeAndUpload(); }));
-    GB_RETURN_IF_ERROR(Step("run the demo job", [&] { return RunJob(); }));
+    GB_RETURN_IF_ERROR(Step("run the demo job", [&] {
+      return RunJob("demo-job.yaml", DemoJobYaml(model_id_, worker_has_vulkan_));
+    }));
+    GB_RETURN_IF_ERROR(Step("run the quantized models against the original", [&] {
+      GB_ASSIGN_OR_RETURN(const auto quantized, QuantizedModels(job_ids_.front()));
+      return RunJob("demo-inference.yaml",
+                    DemoInferenceYaml(model_id_, quantized, /*with_vulkan=*/false));
+    }));
     GB_RETURN_IF_ERROR(Step("verify the results", [&] { return Verify(); }));
     return absl::OkStatus();
   }
@@ -189,6 +226,7 @@ class Demo {
         {"coordinator log", dir_ / "coordinator.log"},
         {"worker log", dir_ / "worker.log"},
         {"job file", dir_ / "demo-job.yaml"},
+        {"inference job", dir_ / "demo-inference.yaml"},
         {"model", dir_ / "model-f32.gguf"}};
     for (const auto& [what, path] : files) {
       std::error_code ec;
@@ -336,26 +374,53 @@ class Demo {
     return absl::OkStatus();
   }
 
-  absl::Status RunJob() {
-    const std::string job = DemoJobYaml(model_id_, worker_has_vulkan_);
-    GB_RETURN_IF_ERROR(WriteFile(dir_ / "demo-job.yaml", job));
+  // Writes `job` to dir_/file_name, submits it and follows it to the end.
+  absl::Status RunJob(const std::string& file_name, const std::string& job) {
+    GB_RETURN_IF_ERROR(WriteFile(dir_ / file_name, job));
     gridbench::v1::SubmitJobRequest request;
     request.set_job_yaml(job);
-    request.set_job_file_name("demo-job.yaml");
+    request.set_job_file_name(file_name);
     GB_ASSIGN_OR_RETURN(auto submitted, conn_->Call(&Connection::Stub::SubmitJob, request));
-    job_id_ = submitted.job_id();
-    ctx_.out << "    job " << job_id_ << "\n";
+    const std::string& job_id = submitted.job_id();
+    job_ids_.push_back(job_id);
+    ctx_.out << "    job " << job_id << "\n";
     GB_ASSIGN_OR_RETURN(gridbench::v1::JobState state,
-                        FollowJob(*conn_, job_id_, ctx_.out, ctx_.out_is_terminal, kJobTimeout));
+                        FollowJob(*conn_, job_id, ctx_.out, ctx_.out_is_terminal, kJobTimeout));
     if (state != gridbench::v1::JOB_STATE_SUCCEEDED) {
-      return absl::AbortedError(absl::StrCat("job ", job_id_, " ended ", StateName(state),
-                                             "; see 'gridbench job ", job_id_, "'"));
+      return absl::AbortedError(absl::StrCat("job ", job_id, " ended ", StateName(state),
+                                             "; see 'gridbench job ", job_id, "'"));
     }
     return absl::OkStatus();
   }
 
+  // The output artifact of each quantize task of `job_id`, by type.
+  absl::StatusOr<std::map<std::string, std::string>> QuantizedModels(const std::string& job_id) {
+    GB_ASSIGN_OR_RETURN(JobResults results, FetchJobResults(*conn_, job_id));
+    std::map<std::string, std::string> ids;
+    for (const gridbench::v1::StoredResult& r : results.results) {
+      gridbench::v1::ResultPayload payload;
+      if (!payload.ParseFromString(r.signed_().payload()) || payload.kind() != "quantize") continue;
+      for (const gridbench::v1::ArtifactUse& a : payload.artifacts()) {
+        if (a.role() == "output") ids[payload.environment().at("quantize_type")] = a.artifact_id();
+      }
+    }
+    if (ids.empty()) return absl::NotFoundError(absl::StrCat("job ", job_id, " made no model"));
+    return ids;
+  }
+
   absl::Status Verify() {
-    GB_ASSIGN_OR_RETURN(JobResults results, FetchJobResults(*conn_, job_id_));
+    JobResults results;
+    for (const std::string& job_id : job_ids_) {
+      GB_ASSIGN_OR_RETURN(JobResults one, FetchJobResults(*conn_, job_id));
+      // One table: the first job, with every job's tasks, so each row finds
+      // its task's parameters.
+      if (results.results.empty()) {
+        results.job = one.job;
+      } else {
+        for (const auto& task : one.job.tasks()) *results.job.add_tasks() = task;
+      }
+      for (auto& r : one.results) results.results.push_back(std::move(r));
+    }
     ctx_.out << "\n";
     PrintResults(results, ResultFormat::kTable, ctx_.out);
     const VerifyReport report = VerifyResults(results, ctx_.err);
@@ -371,7 +436,7 @@ class Demo {
   const fs::path dir_;
   std::string log_of_step_ = "coordinator";  // "coordinator" or "worker".
   std::string address_;
-  std::string job_id_;
+  std::vector<std::string> job_ids_;  // In the order they ran.
   std::string model_id_;
   bool worker_has_vulkan_ = false;
   std::set<std::string> shown_logs_;
@@ -414,9 +479,11 @@ std::vector<Command> DemoCommands() {
            "Starts gridbench-coordinator and gridbench-worker from the directory gridbench\n"
            "is in, synthesizes a small llama model and uploads it, submits a job that\n"
            "quantizes it to Q8_0 and Q4_0 and runs GEMM on blas, quant and (when the\n"
-           "worker has a Vulkan device, software ones included) vulkan, follows it,\n"
-           "prints and verifies its results, then stops both processes and prints where\n"
-           "the database, logs and model are.",
+           "worker has a Vulkan device, software ones included) vulkan, then a job that\n"
+           "runs each quantized model (pp64, tg16) with its fidelity against the F32\n"
+           "original measured on the same tokens, follows both, prints and verifies\n"
+           "their results, then stops both processes and prints where the database,\n"
+           "logs and model are.",
            {{"dir", "DIR", "Work in DIR (default: a new /tmp/gridbench-demo-XXXXXX)", {}},
             {"keep", "", "Keep the coordinator and worker running until Ctrl-C", {}}},
            0,

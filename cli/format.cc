@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/task_params.h"
 
 namespace gridbench::cli {
 namespace {
@@ -101,6 +102,20 @@ std::string ParamsSummary(const std::string& kind, const google::protobuf::Struc
   if (kind == "gemm" && fields.count("m") && fields.count("n") && fields.count("k")) {
     return absl::StrCat(ValueText(fields.at("m")), "x", ValueText(fields.at("n")), "x",
                         ValueText(fields.at("k")));
+  }
+  if (kind == "inference" && fields.count("model")) {
+    // llama-bench's names for the run, then the model.
+    const InferenceParams defaults;
+    const auto count = [&](const char* name, int fallback) {
+      return fields.count(name) ? ValueText(fields.at(name)) : std::to_string(fallback);
+    };
+    std::string text =
+        absl::StrCat("pp", count("prompt_tokens", defaults.prompt_tokens), " tg",
+                     count("gen_tokens", defaults.gen_tokens), " ", ValueText(fields.at("model")));
+    if (fields.count("reference")) {
+      absl::StrAppend(&text, " vs ", ValueText(fields.at("reference")));
+    }
+    return text;
   }
   const std::map<std::string, google::protobuf::Value> sorted(fields.begin(), fields.end());
   std::vector<std::string> parts;

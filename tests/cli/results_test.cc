@@ -200,6 +200,11 @@ TEST(FormatTest, NamesAndNumbers) {
   (*params.mutable_fields())["z"].set_string_value("q");
   (*params.mutable_fields())["a"].set_bool_value(true);
   EXPECT_EQ(ParamsSummary("other", params), "a=true z=q");
+  google::protobuf::Struct inference;
+  (*inference.mutable_fields())["model"].set_string_value("sha256:aa");
+  (*inference.mutable_fields())["reference"].set_string_value("sha256:bb");
+  (*inference.mutable_fields())["gen_tokens"].set_number_value(16);
+  EXPECT_EQ(ParamsSummary("inference", inference), "pp512 tg16 sha256:aa vs sha256:bb");
 }
 
 }  // namespace
