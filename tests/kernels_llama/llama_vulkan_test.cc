@@ -214,6 +214,46 @@ INSTANTIATE_TEST_SUITE_P(
              (std::get<1>(info.param) ? "_mixed" : "");
     });
 
+class LlamaVulkanModelTest : public LlamaVulkanFileTest {
+ protected:
+  // Every token's logits of `tokens` from the Vulkan pass (in command buffers
+  // of `batch_rows`) and from the reference, for the model at `path`.
+  void ExpectMatchesReference(const std::string& path, const std::vector<int32_t>& tokens,
+                              int batch_rows) {
+    absl::StatusOr<LlamaModel> m = LlamaModel::Open(path);
+    ASSERT_TRUE(m.ok()) << m.status();
+    absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*m);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    absl::StatusOr<std::vector<float>> want = ref->Eval(tokens, 0, LogitsFor::kAllTokens);
+    ASSERT_TRUE(want.ok()) << want.status();
+    std::unique_ptr<LlamaVulkanSession> vk = Session(*m, 0, batch_rows);
+    ASSERT_NE(vk, nullptr);
+    absl::StatusOr<std::vector<float>> got = vk->Eval(tokens, 0, LogitsFor::kAllTokens);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), want->size());
+    EXPECT_LT(RelativeMaxDiff(*got, *want), kTolerance);
+  }
+};
+
+// llama_attention.comp takes 64 positions at a time; later tokens here attend
+// over two tiles, so the running maximum and sum are rescaled between them.
+TEST_F(LlamaVulkanModelTest, LongPromptMatchesReferenceAcrossAttentionTiles) {
+  model::LlamaSpec spec = Spec();
+  spec.context = 96;
+  ASSERT_TRUE(model::WriteSyntheticLlama(spec, Path("m.gguf")).ok());
+  std::vector<int32_t> tokens(80);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>(i * 37 % 300);
+  ExpectMatchesReference(Path("m.gguf"), tokens, 32);
+}
+
+// Without output.weight the token embeddings are the output matrix.
+TEST_F(LlamaVulkanModelTest, TiedEmbeddingsMatchReference) {
+  TestModel model = MakeTestModel(Spec());
+  ASSERT_EQ(model.tensors.back().name, "output.weight");
+  model.tensors.pop_back();
+  ExpectMatchesReference(Write(model, "tied.gguf"), {1, 299, 72, 101}, 256);
+}
+
 class LlamaVulkanRefusalTest : public LlamaVulkanFileTest {};
 
 TEST_F(LlamaVulkanRefusalTest, RefusesLikeTheReference) {
