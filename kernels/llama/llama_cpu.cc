@@ -142,8 +142,33 @@ absl::Status LlamaCpuSession::Block(int layer, int start_pos, int n) {
   for (int t = 0; t < n; ++t) {
     RmsNorm(&x_[t * h.dim], ffn_norm_[layer].data(), h.dim, h.rms_eps, &normed_[t * h.dim]);
   }
-  GB_RETURN_IF_ERROR(MatMul(w.ffn_gate, normed_.data(), n, gate_.data()));
-  GB_RETURN_IF_ERROR(MatMul(w.ffn_up, normed_.data(), n, up_.data()));
+  GB_RETURN_IF_ERROR(FeedForward(w, n));
+  for (size_t i = 0; i < static_cast<size_t>(n) * h.dim; ++i) x_[i] += proj_[i];
+  return absl::OkStatus();
+}
+
+absl::Status LlamaCpuSession::FeedForward(const LlamaLayer& w, int n) {
+  const LlamaHparams& h = model_->hparams();
+  // Through OpenBLAS the three products run on transposed activations
+  // (SwiGLU does not care which way they lie), transposing only normed_ in
+  // and proj_ out.
+  const bool transposed = internal::UseBlasBatchProduct(w.ffn_gate, n) &&
+                          internal::UseBlasBatchProduct(w.ffn_up, n) &&
+                          internal::UseBlasBatchProduct(w.ffn_down, n);
+  const float* in = normed_.data();
+  float* out = proj_.data();
+  if (transposed) {
+    ffn_in_t_.resize(static_cast<size_t>(n) * h.dim);
+    ffn_out_t_.resize(static_cast<size_t>(n) * h.dim);
+    blas_.Transpose(normed_.data(), n, h.dim, ffn_in_t_.data());
+    in = ffn_in_t_.data();
+    out = ffn_out_t_.data();
+  }
+  auto product = [&](const WeightView& weights, const float* x, float* y) {
+    return transposed ? blas_.MultiplyTransposed(weights, x, n, y) : MatMul(weights, x, n, y);
+  };
+  GB_RETURN_IF_ERROR(product(w.ffn_gate, in, gate_.data()));
+  GB_RETURN_IF_ERROR(product(w.ffn_up, in, up_.data()));
   // SwiGLU on the pool: a prompt batch has millions of exponentials.
   constexpr int64_t kSwigluChunk = 4096;
   const int64_t values = static_cast<int64_t>(n) * h.ff;
@@ -152,8 +177,8 @@ absl::Status LlamaCpuSession::Block(int layer, int start_pos, int n) {
       gate_[i] = gate_[i] / (1.0f + std::exp(-gate_[i])) * up_[i];
     }
   });
-  GB_RETURN_IF_ERROR(MatMul(w.ffn_down, gate_.data(), n, proj_.data()));
-  for (size_t i = 0; i < static_cast<size_t>(n) * h.dim; ++i) x_[i] += proj_[i];
+  GB_RETURN_IF_ERROR(product(w.ffn_down, gate_.data(), out));
+  if (transposed) blas_.Transpose(ffn_out_t_.data(), h.dim, n, proj_.data());
   return absl::OkStatus();
 }
 

@@ -57,6 +57,8 @@ class LlamaCpuSession : public LlamaSession {
   // fn(begin, end) over [0, n) on the pool, or inline without one.
   void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
   absl::Status Block(int layer, int start_pos, int n);
+  // proj_ (n rows of dim) = the feed-forward block of normed_.
+  absl::Status FeedForward(const LlamaLayer& w, int n);
   // Rotates `heads` heads of each of the n rows of `x` (row stride `stride`).
   void Rope(float* x, int n, int stride, int heads, int start_pos);
   // attn_ (n rows of dim) from q_ and the cache, for tokens at start_pos...
@@ -83,6 +85,8 @@ class LlamaCpuSession : public LlamaSession {
   // Scratch, n rows each: residual stream, normed input, q, k, v, attention
   // output, projection, ffn gate and up.
   std::vector<float> x_, normed_, q_, k_, v_, attn_, proj_, gate_, up_;
+  // normed_ and proj_ transposed, for feed-forward blocks through OpenBLAS.
+  std::vector<float> ffn_in_t_, ffn_out_t_;
 };
 
 }  // namespace gridbench::kernels::llama

@@ -28,22 +28,6 @@ void ForRanges(ThreadPool* pool, int64_t n, const std::function<void(int64_t, in
   }
 }
 
-// out[c * rows + r] = in[r * cols + c], in tiles, tile rows of `out` on the pool.
-void Transpose(const float* in, int64_t rows, int64_t cols, float* out, ThreadPool* pool) {
-  ForRanges(pool, (cols + kTransposeTile - 1) / kTransposeTile, [&](int64_t t0, int64_t t1) {
-    for (int64_t c0 = t0 * kTransposeTile; c0 < std::min(cols, t1 * kTransposeTile);
-         c0 += kTransposeTile) {
-      const int64_t c1 = std::min(cols, c0 + kTransposeTile);
-      for (int64_t r0 = 0; r0 < rows; r0 += kTransposeTile) {
-        const int64_t r1 = std::min(rows, r0 + kTransposeTile);
-        for (int64_t c = c0; c < c1; ++c) {
-          for (int64_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
-        }
-      }
-    }
-  });
-}
-
 }  // namespace
 
 bool UseBlasBatchProduct(const WeightView& w, int batch) {
@@ -57,11 +41,18 @@ BlasBatchProduct::BlasBatchProduct(ThreadPool* pool)
                                 GetOpenBlasInfo().max_threads)) {}
 
 absl::Status BlasBatchProduct::Multiply(const WeightView& w, const float* x, int batch, float* y) {
-  // sgemm's operands are row-major without transposes, so it computes
-  // y^T = w x^T: block rows of w against x^T give rows of y^T.
   x_t_.resize(static_cast<size_t>(w.cols) * batch);
   y_t_.resize(static_cast<size_t>(w.rows) * batch);
-  Transpose(x, batch, w.cols, x_t_.data(), pool_);
+  Transpose(x, batch, w.cols, x_t_.data());
+  GB_RETURN_IF_ERROR(MultiplyTransposed(w, x_t_.data(), batch, y_t_.data()));
+  Transpose(y_t_.data(), w.rows, batch, y);
+  return absl::OkStatus();
+}
+
+absl::Status BlasBatchProduct::MultiplyTransposed(const WeightView& w, const float* x_t, int batch,
+                                                  float* y_t) {
+  // sgemm's operands are row-major without transposes, so it computes
+  // y^T = w x^T: block rows of w against x^T give rows of y^T.
   const int64_t block_rows = std::max<int64_t>(1, kBlockFloats / w.cols);
   for (int64_t r0 = 0; r0 < w.rows; r0 += block_rows) {
     const int64_t rows = std::min(block_rows, w.rows - r0);
@@ -77,11 +68,26 @@ absl::Status BlasBatchProduct::Multiply(const WeightView& w, const float* x, int
       });
       block = weights_.data();
     }
-    GB_RETURN_IF_ERROR(Sgemm(static_cast<int>(rows), batch, static_cast<int>(w.cols), block,
-                             x_t_.data(), &y_t_[static_cast<size_t>(r0) * batch], sgemm_threads_));
+    GB_RETURN_IF_ERROR(Sgemm(static_cast<int>(rows), batch, static_cast<int>(w.cols), block, x_t,
+                             &y_t[static_cast<size_t>(r0) * batch], sgemm_threads_));
   }
-  Transpose(y_t_.data(), w.rows, batch, y, pool_);
   return absl::OkStatus();
+}
+
+// In square tiles, so both sides stay in L1; tile rows of `out` on the pool.
+void BlasBatchProduct::Transpose(const float* in, int64_t rows, int64_t cols, float* out) {
+  ForRanges(pool_, (cols + kTransposeTile - 1) / kTransposeTile, [&](int64_t t0, int64_t t1) {
+    for (int64_t c0 = t0 * kTransposeTile; c0 < std::min(cols, t1 * kTransposeTile);
+         c0 += kTransposeTile) {
+      const int64_t c1 = std::min(cols, c0 + kTransposeTile);
+      for (int64_t r0 = 0; r0 < rows; r0 += kTransposeTile) {
+        const int64_t r1 = std::min(rows, r0 + kTransposeTile);
+        for (int64_t c = c0; c < c1; ++c) {
+          for (int64_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
+        }
+      }
+    }
+  });
 }
 
 }  // namespace gridbench::kernels::llama::internal

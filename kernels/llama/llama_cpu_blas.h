@@ -11,6 +11,7 @@
 #ifndef GRIDBENCH_KERNELS_LLAMA_LLAMA_CPU_BLAS_H_
 #define GRIDBENCH_KERNELS_LLAMA_LLAMA_CPU_BLAS_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,6 +35,14 @@ class BlasBatchProduct {
   // Errors of Sgemm (blas.h), e.g. INVALID_ARGUMENT for sizes past
   // OpenBLAS's 32-bit indices.
   absl::Status Multiply(const WeightView& w, const float* x, int batch, float* y);
+
+  // The same product on transposed activations: x_t (w.cols rows of batch)
+  // gives y_t (w.rows rows of batch), which is what sgemm computes, so a
+  // chain of products (the feed-forward block) transposes only at its ends.
+  absl::Status MultiplyTransposed(const WeightView& w, const float* x_t, int batch, float* y_t);
+
+  // out[c * rows + r] = in[r * cols + c], on the pool.
+  void Transpose(const float* in, int64_t rows, int64_t cols, float* out);
 
  private:
   ThreadPool* pool_;
