@@ -29,7 +29,8 @@ TEST(DemoTest, RunsTheWholeDemoAndExitsZero) {
   ASSERT_TRUE(WIFEXITED(status)) << output;
   EXPECT_EQ(WEXITSTATUS(status), 0) << output;
   for (const char* row : {"quantize-q8_0", "quantize-q4_0", "gemm/blas", "gemm/quant", "MB/s",
-                          "GFLOP/s", "result signatures verify"}) {
+                          "GFLOP/s", "inference-cpu-q8_0", "inference-cpu-q4_0", "tg t/s",
+                          "vs reference: top-1", "result signatures verify"}) {
     EXPECT_THAT(output, HasSubstr(row)) << output;
   }
   if (output.find("no Vulkan device") == std::string::npos) {
