@@ -193,6 +193,10 @@ TEST_P(LlamaVulkanTest, RewindingAndSmallBatchesGiveTheSameLogits) {
   absl::StatusOr<std::vector<float>> got = batches_of_3->Eval(tokens_, 0, LogitsFor::kAllTokens);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, *want);
+  const int vocab = model_->hparams().vocab;
+  absl::StatusOr<std::vector<float>> last = batches_of_3->Eval(tokens_, 0);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(*last, std::vector<float>(want->end() - vocab, want->end()));
   // A different continuation from position 4, then the original again.
   const std::vector<int32_t> other = {5, 6, 7};
   ASSERT_TRUE(one_batch->Eval(other, 4).ok());
@@ -200,7 +204,7 @@ TEST_P(LlamaVulkanTest, RewindingAndSmallBatchesGiveTheSameLogits) {
   absl::StatusOr<std::vector<float>> again =
       one_batch->Eval(std::span(tokens_).subspan(4), 4, LogitsFor::kAllTokens);
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(*again, std::vector<float>(want->begin() + 4 * model_->hparams().vocab, want->end()));
+  EXPECT_EQ(*again, std::vector<float>(want->begin() + 4 * vocab, want->end()));
 }
 
 INSTANTIATE_TEST_SUITE_P(
