@@ -84,11 +84,9 @@ absl::StatusOr<LlamaVulkanWeights> LlamaVulkanWeights::Create(vulkan::Context& c
   std::vector<uint64_t> chunk_bytes;
   std::vector<quant::QuantType> chunk_types;
   std::map<quant::QuantType, int> open_chunk;
-  uint64_t largest = 0;
   for (const NamedWeight& w : weights) {
     GB_RETURN_IF_ERROR(CheckFits(ctx, w));
     const uint64_t padded = PaddedBytes(*w.view);
-    largest = std::max(largest, padded);
     auto it = open_chunk.find(w.view->type);
     if (it == open_chunk.end() ||
         chunk_bytes[it->second] + padded + kTailBytes > ctx.limits().maxStorageBufferRange) {
@@ -118,25 +116,32 @@ absl::StatusOr<LlamaVulkanWeights> LlamaVulkanWeights::Create(vulkan::Context& c
     GB_RETURN_IF_ERROR(pipeline.BindBuffers(bound));
     out.pipelines_.push_back(std::move(pipeline));
   }
-  if (weights.empty()) return out;
+  GB_RETURN_IF_ERROR(out.Upload(ctx, weights));
+  return out;
+}
 
+absl::Status LlamaVulkanWeights::Upload(vulkan::Context& ctx,
+                                        std::span<const NamedWeight> weights) const {
+  if (weights.empty()) return absl::OkStatus();
   // Padding bytes are zeroed so the shader never reads uninitialised memory.
   GB_RETURN_IF_ERROR(ctx.Submit([&](VkCommandBuffer cmd) {
-                          for (const vulkan::Buffer& chunk : out.chunks_) {
+                          for (const vulkan::Buffer& chunk : chunks_) {
                             vkCmdFillBuffer(cmd, chunk.handle(), 0, VK_WHOLE_SIZE, 0);
                           }
                           vulkan::RecordComputeBarrier(cmd);
                         })
                          .status());
+  uint64_t largest = 0;
+  for (const NamedWeight& w : weights) largest = std::max(largest, MatrixBytes(*w.view));
   GB_ASSIGN_OR_RETURN(vulkan::Buffer staging,
                       vulkan::Buffer::Create(ctx, std::min(largest, kStagingBytes),
                                              vulkan::MemoryKind::kHostVisible));
   for (size_t i = 0; i < weights.size(); ++i) {
-    const Placement& p = out.placements_[i];
-    GB_RETURN_IF_ERROR(UploadAt(ctx, staging, out.chunks_[p.chunk], p.byte_offset,
+    const Placement& p = placements_[i];
+    GB_RETURN_IF_ERROR(UploadAt(ctx, staging, chunks_[p.chunk], p.byte_offset,
                                 weights[i].view->data, MatrixBytes(*weights[i].view)));
   }
-  return out;
+  return absl::OkStatus();
 }
 
 void LlamaVulkanWeights::RecordMatmul(VkCommandBuffer cmd, int matrix, uint32_t n,

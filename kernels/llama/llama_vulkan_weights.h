@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kernels/llama/llama_model.h"
 #include "kernels/vulkan/buffer.h"
@@ -53,6 +54,8 @@ class LlamaVulkanWeights {
   };
 
   LlamaVulkanWeights() = default;
+  // Zeroes the chunks and copies each matrix of `weights` to its placement.
+  absl::Status Upload(vulkan::Context& ctx, std::span<const NamedWeight> weights) const;
 
   std::vector<Placement> placements_;
   std::vector<vulkan::Buffer> chunks_;
