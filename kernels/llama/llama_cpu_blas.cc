@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
 #include "common/status_macros.h"
 #include "kernels/cpu/blas.h"
