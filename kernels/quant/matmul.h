@@ -54,7 +54,7 @@ absl::Status QuantizedGemv(const QuantMatrix& w, const float* x, float* y, Threa
                            Isa isa = BestIsa());
 
 // GEMM. Q8_0 and Q4_0 weights at avx512_vnni use a blocked, compute-bound
-// kernel that reads the weights from memory once per 256 activation rows
+// kernel that reads the weights from memory once per 512 activation rows
 // (x86/gemm_avx512.cc); other cases run the dot products over blocks of 16
 // activation rows, reading the weights once per block. Errors as
 // QuantizedGemv, and INVALID_ARGUMENT for batch < 1.

@@ -183,10 +183,10 @@ std::vector<Shape> MatmulShapes(QuantType type) {
     return {{1, 256, 1}, {3, 256, 2}, {17, 512, 20}, {8, 14336, 3}};
   }
   // 32-value blocks: one block (an odd count), tiles that do not divide the
-  // rows, K steps (4128 values is 65 pairs) and column blocks (261 > 256) of
+  // rows, K steps (4128 values is 65 pairs) and column blocks (520 > 512) of
   // the VNNI GEMM, and a long K; for the VNNI GEMV, block counts that leave
   // 0, 1, 2 and 3 blocks after its groups of 4.
-  return {{1, 32, 1},    {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 261},  {6, 14336, 4},
+  return {{1, 32, 1},    {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 520},  {6, 14336, 4},
           {37, 4128, 1}, {3, 96, 1}, {19, 192, 1},   {2, 224, 1},     {70, 14336, 1}};
 }
 
