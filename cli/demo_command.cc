@@ -182,7 +182,7 @@ class Demo {
     GB_RETURN_IF_ERROR(Step("run the quantized models against the original", [&] {
       GB_ASSIGN_OR_RETURN(const auto quantized, QuantizedModels(job_ids_.front()));
       return RunJob("demo-inference.yaml",
-                    DemoInferenceYaml(model_id_, quantized, /*with_vulkan=*/false));
+                    DemoInferenceYaml(model_id_, quantized, worker_has_vulkan_));
     }));
     GB_RETURN_IF_ERROR(Step("verify the results", [&] { return Verify(); }));
     return absl::OkStatus();

@@ -17,12 +17,14 @@
 #include "kernels/llama/fidelity.h"
 #include "kernels/llama/inference_run.h"
 #include "kernels/llama/llama_cpu.h"
+#include "kernels/llama/llama_vulkan.h"
 #include "kernels/llama/model_footprint.h"
 #include "kernels/parallel/thread_pool.h"
 #include "worker/hardware_probe.h"
 #include "worker/kernel_result.h"
 #include "worker/peak_fraction.h"
 #include "worker/quant_weights.h"
+#include "worker/vulkan_task_device.h"
 
 namespace gridbench::worker {
 namespace {
@@ -162,6 +164,27 @@ class CpuSessions final : public InferenceTask::SessionSource {
   kernels::ThreadPool pool_;
 };
 
+class VulkanSessions final : public InferenceTask::SessionSource {
+ public:
+  explicit VulkanSessions(std::unique_ptr<kernels::vulkan::Context> ctx) : ctx_(std::move(ctx)) {}
+
+  absl::StatusOr<std::unique_ptr<llama::LlamaSession>> NewSession(const llama::LlamaModel& model,
+                                                                  int context) override {
+    absl::StatusOr<std::unique_ptr<llama::LlamaVulkanSession>> session =
+        llama::LlamaVulkanSession::Create(model, *ctx_, context);
+    if (!session.ok()) return OverDeviceLimits(session.status());
+    return std::unique_ptr<llama::LlamaSession>(std::move(*session));
+  }
+
+  void Describe(gridbench::v1::ResultPayload& result) const override {
+    AddVulkanDeviceFacts(*ctx_, result);
+    DeclarePeakBound(result, kVulkanCopyPeak, ctx_->info().name);
+  }
+
+ private:
+  std::unique_ptr<kernels::vulkan::Context> ctx_;
+};
+
 }  // namespace
 
 absl::Status CheckInferenceFitsInMemory(uint64_t needed, uint64_t file_bytes, uint64_t available) {
@@ -282,6 +305,12 @@ absl::StatusOr<std::unique_ptr<InferenceTask::SessionSource>> InferenceCpuTask::
     const InferenceParams& p) const {
   GB_ASSIGN_OR_RETURN(const int threads, QuantThreads(p.threads));
   return std::make_unique<CpuSessions>(threads);
+}
+
+absl::StatusOr<std::unique_ptr<InferenceTask::SessionSource>> InferenceVulkanTask::OpenBackend(
+    const InferenceParams& p) const {
+  GB_ASSIGN_OR_RETURN(std::unique_ptr<kernels::vulkan::Context> ctx, OpenVulkanDevice(p.device));
+  return std::make_unique<VulkanSessions>(std::move(ctx));
 }
 
 }  // namespace gridbench::worker

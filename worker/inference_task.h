@@ -36,7 +36,8 @@ namespace gridbench::worker {
 // compares with the measured bandwidth as fraction_of_peak); threads (cpu);
 // with a reference: top1_agreement, kl_mean, kl_max, max_abs_logit_diff,
 // fidelity_positions. Environment: backend, weight_type (the type holding
-// most of the block matrices' bytes), quant_isa (cpu).
+// most of the block matrices' bytes), quant_isa (cpu), the device's facts
+// (vulkan: AddVulkanDeviceFacts).
 // Details: the model's hyperparameters and bytes per weight type, the seed,
 // the recorded prompt and generation tokens, the fidelity tokens and the
 // greedy first token; checksum "first_token=N". (The agent lists the model
@@ -72,6 +73,18 @@ absl::Status CheckInferenceFitsInMemory(uint64_t needed, uint64_t file_bytes, ui
 class InferenceCpuTask final : public InferenceTask {
  public:
   std::string_view Backend() const override { return "cpu"; }
+
+ private:
+  absl::StatusOr<std::unique_ptr<SessionSource>> OpenBackend(
+      const InferenceParams& p) const override;
+};
+
+// Backend "vulkan": LlamaVulkanSession on the device params.device names
+// (worker/vulkan_task_device.h ChooseVulkanDevice); the model's weights are
+// uploaded once per session.
+class InferenceVulkanTask final : public InferenceTask {
+ public:
+  std::string_view Backend() const override { return "vulkan"; }
 
  private:
   absl::StatusOr<std::unique_ptr<SessionSource>> OpenBackend(

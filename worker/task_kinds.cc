@@ -26,10 +26,11 @@ std::span<const TaskKind* const> Registered() {
   static const PeakTask peak;
   static const QuantizeTask quantize;
   static const InferenceCpuTask inference_cpu;
+  static const InferenceVulkanTask inference_vulkan;
   static const FileReadTask file_read;
-  static const TaskKind* const kinds[] = {&gemm_blas,  &gemm_vulkan,   &gemm_quant,
-                                          &gemv_quant, &gemv_vulkan,   &peak,
-                                          &quantize,   &inference_cpu, &file_read};
+  static const TaskKind* const kinds[] = {
+      &gemm_blas, &gemm_vulkan, &gemm_quant,    &gemv_quant,       &gemv_vulkan,
+      &peak,      &quantize,    &inference_cpu, &inference_vulkan, &file_read};
   return kinds;
 }
 

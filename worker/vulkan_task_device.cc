@@ -71,8 +71,8 @@ absl::StatusOr<VulkanSamples> TimeVulkanRepetitions(
   return out;
 }
 
-void AddVulkanFacts(const kernels::vulkan::Context& ctx, const VulkanSamples& samples, double flop,
-                    gridbench::v1::ResultPayload& result) {
+void AddVulkanDeviceFacts(const kernels::vulkan::Context& ctx,
+                          gridbench::v1::ResultPayload& result) {
   const kernels::vulkan::DeviceInfo& info = ctx.info();
   auto& env = *result.mutable_environment();
   env["vulkan_device"] = info.name;
@@ -80,12 +80,18 @@ void AddVulkanFacts(const kernels::vulkan::Context& ctx, const VulkanSamples& sa
   env["vulkan_driver_info"] = info.driver_info;
   env["vulkan_api_version"] = info.api_version;
   env["vulkan_software"] = info.software ? "true" : "false";
+  SetDetail(result, "device_index", ctx.device_index());
+}
+
+void AddVulkanFacts(const kernels::vulkan::Context& ctx, const VulkanSamples& samples, double flop,
+                    gridbench::v1::ResultPayload& result) {
+  AddVulkanDeviceFacts(ctx, result);
+  auto& env = *result.mutable_environment();
   env["vulkan_timing"] = samples.device_timed ? "device timestamps" : "host clock";
   const double host_median = SummarizeSamples(samples.host_seconds).median();
   auto& metrics = *result.mutable_metrics();
   metrics["host_seconds_median"] = host_median;
   metrics["gflops_host_median"] = flop / host_median / 1e9;
-  SetDetail(result, "device_index", ctx.device_index());
 }
 
 }  // namespace gridbench::worker

@@ -50,12 +50,17 @@ absl::StatusOr<VulkanSamples> TimeVulkanRepetitions(
     const TimingParams& timing, ProgressReporter& progress,
     absl::FunctionRef<absl::StatusOr<kernels::vulkan::SubmitTiming>()> submit_once);
 
-// Adds to `result` (whose samples are the device seconds): environment
-// vulkan_device, vulkan_driver, vulkan_driver_info, vulkan_api_version,
-// vulkan_software ("true" for a CPU implementation such as lavapipe, whose
-// figures are not a GPU's), vulkan_timing ("device timestamps" or "host
-// clock"); metrics host_seconds_median and gflops_host_median (`flop` over
-// the median host time); details device_index.
+// Adds to `result` the device a task ran on: environment vulkan_device,
+// vulkan_driver, vulkan_driver_info, vulkan_api_version, vulkan_software
+// ("true" for a CPU implementation such as lavapipe, whose figures are not a
+// GPU's); details device_index.
+void AddVulkanDeviceFacts(const kernels::vulkan::Context& ctx,
+                          gridbench::v1::ResultPayload& result);
+
+// Adds to `result` (whose samples are the device seconds) the device facts
+// above, environment vulkan_timing ("device timestamps" or "host clock"),
+// and metrics host_seconds_median and gflops_host_median (`flop` over the
+// median host time).
 void AddVulkanFacts(const kernels::vulkan::Context& ctx, const VulkanSamples& samples, double flop,
                     gridbench::v1::ResultPayload& result);
 

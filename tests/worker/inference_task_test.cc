@@ -17,6 +17,7 @@
 #include "kernels/llama/inference_run.h"
 #include "kernels/model/synth_model.h"
 #include "kernels/model_quant/model_quantizer.h"
+#include "kernels/vulkan/device_info.h"
 
 namespace gridbench::worker {
 namespace {
@@ -66,10 +67,11 @@ class InferenceTaskTest : public ::testing::Test {
   // local artifact copies.
   absl::StatusOr<gridbench::v1::ResultPayload> Run(
       const std::string& model, const std::string& reference,
-      std::initializer_list<std::pair<const char*, double>> numbers) {
+      std::initializer_list<std::pair<const char*, double>> numbers,
+      const std::string& backend = "cpu") {
     gridbench::v1::TaskSpec spec;
     spec.set_kind("inference");
-    spec.mutable_requirements()->set_backend("cpu");
+    spec.mutable_requirements()->set_backend(backend);
     auto& f = *spec.mutable_params()->mutable_fields();
     TaskInputs inputs;
     for (const auto& [param, file] :
@@ -80,10 +82,12 @@ class InferenceTaskTest : public ::testing::Test {
       f[param].set_string_value(id->id);
       inputs.artifact_paths[id->id] = Path(file);
     }
-    f["threads"].set_number_value(2);
+    if (backend == "cpu") f["threads"].set_number_value(2);
     for (const auto& [name, value] : numbers) f[name].set_number_value(value);
+    absl::StatusOr<const TaskKind*> task = FindTaskKind("inference", backend);
+    if (!task.ok()) return task.status();
     NoProgress progress;
-    absl::StatusOr<gridbench::v1::ResultPayload> result = task_.Run(spec, inputs, progress);
+    absl::StatusOr<gridbench::v1::ResultPayload> result = (*task)->Run(spec, inputs, progress);
     if (result.ok()) {
       EXPECT_EQ(progress.last, 1.0);
     }
@@ -91,7 +95,6 @@ class InferenceTaskTest : public ::testing::Test {
   }
 
   static std::filesystem::path* dir_;
-  InferenceCpuTask task_;
 };
 
 std::filesystem::path* InferenceTaskTest::dir_ = nullptr;
@@ -174,6 +177,27 @@ TEST_F(InferenceTaskTest, RefusesBeforeRunningWithTheProblemNamed) {
           {{"prompt_tokens", 4}, {"gen_tokens", 1}, {"fidelity_tokens", 4}});
   EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("vocabulary (320 tokens) differs"));
+}
+
+TEST_F(InferenceTaskTest, RunsOnVulkanWithTheSameRecordedInputs) {
+  absl::StatusOr<std::vector<kernels::vulkan::DeviceInfo>> devices =
+      kernels::vulkan::EnumerateDevices();
+  if (!devices.ok() || devices->empty()) GTEST_SKIP() << "no Vulkan device here";
+  const std::initializer_list<std::pair<const char*, double>> params = {
+      {"prompt_tokens", 8}, {"gen_tokens", 2}, {"repetitions", 1}, {"fidelity_tokens", 8}};
+  absl::StatusOr<gridbench::v1::ResultPayload> gpu = Run("q8_0.gguf", "f32.gguf", params, "vulkan");
+  ASSERT_TRUE(gpu.ok()) << gpu.status();
+  absl::StatusOr<gridbench::v1::ResultPayload> cpu = Run("q8_0.gguf", "f32.gguf", params);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  EXPECT_EQ(gpu->environment().at("backend"), "vulkan");
+  EXPECT_FALSE(gpu->environment().at("vulkan_device").empty());
+  EXPECT_EQ(gpu->environment().at("peak_bound"), "vulkan_copy_bandwidth");
+  EXPECT_GT(gpu->metrics().at("tg_tokens_per_s"), 0);
+  EXPECT_EQ(Tokens(*gpu, "prompt_tokens"), Tokens(*cpu, "prompt_tokens"));
+  // Both backends pick the same greedy token after the prompt, and the
+  // Vulkan pass, whose activations stay fp32, is at least as faithful.
+  EXPECT_EQ(gpu->checksum(), cpu->checksum());
+  EXPECT_LE(gpu->metrics().at("kl_mean"), cpu->metrics().at("kl_mean"));
 }
 
 TEST(InferenceMemoryTest, ARunLargerThanMemoryIsRefused) {
