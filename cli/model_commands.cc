@@ -1,14 +1,23 @@
-// model synth, model info: synthetic GGUF models and a look inside any GGUF
-// file. Neither talks to a coordinator.
+// model synth, model info, model generate: synthetic GGUF models, a look
+// inside any GGUF file, and a greedy continuation to compare with llama.cpp.
+// None talks to a coordinator.
+#include <algorithm>
+#include <functional>
 #include <limits>
+#include <memory>
+#include <span>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cli/command.h"
 #include "cli/format.h"
 #include "common/status_macros.h"
 #include "kernels/gguf/gguf_reader.h"
+#include "kernels/llama/llama_cpu.h"
+#include "kernels/llama/llama_reference.h"
 #include "kernels/model/synth_model.h"
 
 namespace gridbench::cli {
@@ -90,6 +99,60 @@ absl::StatusOr<ExitCode> Info(CommandContext& ctx) {
   return ExitCode::kOk;
 }
 
+// "1,2,3" as token ids.
+absl::StatusOr<std::vector<int32_t>> TokenList(const std::string& text) {
+  std::vector<int32_t> tokens;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int32_t token = 0;
+    if (!absl::SimpleAtoi(part, &token)) {
+      return UsageError(absl::StrCat("--tokens: '", std::string(part), "' is not a token id"));
+    }
+    tokens.push_back(token);
+  }
+  return tokens;
+}
+
+// Greedy decoding: what llama.cpp prints at temperature 0 for the same
+// prompt ids, so the two can be compared on the same file.
+absl::StatusOr<ExitCode> Generate(CommandContext& ctx) {
+  namespace llama = kernels::llama;
+  if (!ctx.args.Has("tokens")) return UsageError("--tokens ID,ID,... is required");
+  GB_ASSIGN_OR_RETURN(const std::vector<int32_t> prompt, TokenList(ctx.args.Value("tokens")));
+  GB_ASSIGN_OR_RETURN(const int count, SizeFlag(ctx, "count", false, 16));
+  GB_ASSIGN_OR_RETURN(const int threads, SizeFlag(ctx, "threads", false, 1));
+  GB_ASSIGN_OR_RETURN(const llama::LlamaModel model,
+                      llama::LlamaModel::Open(ctx.args.positionals[0]));
+  const int context = static_cast<int>(prompt.size()) + count;
+  kernels::ThreadPool pool(std::max(threads, 1));
+  std::unique_ptr<llama::LlamaSession> session;
+  if (ctx.args.Value("backend", "cpu") == "reference") {
+    GB_ASSIGN_OR_RETURN(llama::LlamaReferenceSession s,
+                        llama::LlamaReferenceSession::Create(model, context));
+    session = std::make_unique<llama::LlamaReferenceSession>(std::move(s));
+  } else {
+    GB_ASSIGN_OR_RETURN(llama::LlamaCpuSession s,
+                        llama::LlamaCpuSession::Create(model, &pool, context));
+    session = std::make_unique<llama::LlamaCpuSession>(std::move(s));
+  }
+  GB_ASSIGN_OR_RETURN(std::vector<float> logits, session->Eval(prompt, 0));
+  std::vector<std::string> tokens, gaps;
+  for (int i = 0; i < count; ++i) {
+    std::vector<float> top(2);
+    std::partial_sort_copy(logits.begin(), logits.end(), top.begin(), top.end(),
+                           std::greater<float>());
+    const int32_t next =
+        static_cast<int32_t>(std::find(logits.begin(), logits.end(), top[0]) - logits.begin());
+    tokens.push_back(absl::StrCat(next));
+    gaps.push_back(absl::StrFormat("%.4f", top[0] - top[1]));
+    if (i + 1 == count) break;
+    const int pos = static_cast<int>(prompt.size()) + i;
+    GB_ASSIGN_OR_RETURN(logits, session->Eval(std::span<const int32_t>(&next, 1), pos));
+  }
+  ctx.out << absl::StrJoin(tokens, ",") << "\n";
+  ctx.out << "# top-1 minus top-2 logit: " << absl::StrJoin(gaps, " ") << "\n";
+  return ExitCode::kOk;
+}
+
 }  // namespace
 
 std::vector<Command> ModelCommands() {
@@ -114,6 +177,20 @@ std::vector<Command> ModelCommands() {
        0,
        0,
        Synth},
+      {"model generate",
+       "FILE",
+       "Greedily continue a prompt of token ids with a llama GGUF model",
+       "Runs FILE's forward pass here (no coordinator) and prints the --count token\n"
+       "ids that greedy decoding picks after --tokens, comma-separated, then how far\n"
+       "each pick's logit was ahead of the runner-up. llama.cpp at temperature 0 on\n"
+       "the same file and ids should print the same ids, up to near ties.",
+       {{"tokens", "ID,ID,...", "Prompt token ids (required)", {}},
+        {"count", "N", "Tokens to generate (default 16)", {}},
+        {"backend", "NAME", "cpu (optimised, default) or reference (scalar)", {"cpu", "reference"}},
+        {"threads", "N", "cpu: threads (default 1)", {}}},
+       1,
+       1,
+       Generate},
       {"model info",
        "FILE",
        "Print a GGUF file's metadata and tensor table",

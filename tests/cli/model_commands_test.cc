@@ -1,7 +1,8 @@
-// `gridbench model synth` and `gridbench model info` through RunCli, on real
+// `gridbench model synth`, `model info` and `model generate` through RunCli, on real
 // files in a temporary directory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -93,6 +94,31 @@ TEST_F(ModelCommandsTest, MistakesAreReported) {
   EXPECT_EQ(junk.code, 3);
   EXPECT_THAT(junk.err, HasSubstr("header.magic: expected \"GGUF\""));
   EXPECT_EQ(RunGridbench({"model", "info", (dir_ / "missing.gguf").string()}).code, 5);
+}
+
+// The optimised pass and the scalar reference pick the same tokens on an F16
+// model (their logits differ by float rounding only); ids llama.cpp would not
+// accept are refused.
+TEST_F(ModelCommandsTest, GenerateAgreesAcrossBackends) {
+  const std::string path = (dir_ / "model.gguf").string();
+  ASSERT_EQ(RunGridbench(SynthArgs(path)).code, 0);
+  const std::vector<std::string> args = {"model",   "generate", path, "--tokens",
+                                         "1,7,299", "--count",  "6",  "--backend"};
+  std::vector<std::string> cpu = args, reference = args;
+  cpu.push_back("cpu");
+  reference.push_back("reference");
+  Outcome a = RunGridbench(cpu), b = RunGridbench(reference);
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  const std::string ids = a.out.substr(0, a.out.find('\n'));
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), ','), 5) << a.out;
+  EXPECT_EQ(ids, b.out.substr(0, b.out.find('\n')));
+  EXPECT_THAT(a.out, HasSubstr("# top-1 minus top-2 logit: "));
+
+  Outcome out_of_range = RunGridbench({"model", "generate", path, "--tokens", "1,300"});
+  EXPECT_EQ(out_of_range.code, 3);
+  EXPECT_THAT(out_of_range.err, HasSubstr("300"));
+  EXPECT_EQ(RunGridbench({"model", "generate", path, "--tokens", "1,,2"}).code, 2);
 }
 
 }  // namespace
