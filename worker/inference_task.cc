@@ -142,6 +142,115 @@ void SetModelDetails(const llama::LlamaModel& model, gridbench::v1::ResultPayloa
   }
 }
 
+// The models of a run, opened and checked before anything runs.
+struct CheckedModels {
+  std::optional<llama::LlamaModel> model;
+  std::optional<llama::LlamaModel> reference;  // Empty without params.reference.
+  uint64_t model_file_bytes = 0;
+  int context = 0;  // Positions the measured session needs.
+};
+
+llama::InferenceRunOptions RunOptions(const InferenceParams& p) {
+  return {.prompt_tokens = p.prompt_tokens,
+          .gen_tokens = p.gen_tokens,
+          .repetitions = p.repetitions,
+          .warmup = p.warmup,
+          .seed = p.seed};
+}
+
+// Opens the model and the reference, and refuses what cannot run: a model
+// the loader refuses, a context past the model's, different vocabularies,
+// more memory than this machine has available.
+absl::StatusOr<CheckedModels> OpenAndCheck(const InferenceParams& p, const TaskInputs& inputs) {
+  CheckedModels c;
+  GB_ASSIGN_OR_RETURN(const std::string model_path, LocalPath(inputs, p.model));
+  GB_ASSIGN_OR_RETURN(c.model, OpenModel(model_path, "model"));
+  GB_ASSIGN_OR_RETURN(c.model_file_bytes, FileSize(model_path));
+  const llama::LlamaHparams& h = c.model->hparams();
+  const bool compare = !p.reference.empty();
+  c.context = std::max(llama::InferenceContext(RunOptions(p)), compare ? p.fidelity_tokens : 0);
+  if (absl::Status s = llama::SessionContext(h, c.context).status(); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the run needs ", c.context, " positions: ", std::string(s.message())));
+  }
+  const int batch = std::max(p.prompt_tokens, compare ? p.fidelity_tokens : 1);
+  uint64_t needed = llama::SessionResidentBytes(*c.model, c.model_file_bytes, c.context, batch);
+  uint64_t file_bytes = c.model_file_bytes;
+  if (compare) {
+    GB_ASSIGN_OR_RETURN(const std::string ref_path, LocalPath(inputs, p.reference));
+    GB_ASSIGN_OR_RETURN(c.reference, OpenModel(ref_path, "reference"));
+    GB_ASSIGN_OR_RETURN(const uint64_t ref_bytes, FileSize(ref_path));
+    if (c.reference->hparams().vocab != h.vocab) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the reference model's vocabulary (", c.reference->hparams().vocab,
+          " tokens) differs from the model's (", h.vocab, "): they cannot be compared"));
+    }
+    GB_RETURN_IF_ERROR(llama::SessionContext(c.reference->hparams(), p.fidelity_tokens).status());
+    needed +=
+        llama::SessionResidentBytes(*c.reference, ref_bytes, p.fidelity_tokens, p.fidelity_tokens);
+    file_bytes += ref_bytes;
+  }
+  GB_ASSIGN_OR_RETURN(const uint64_t available, ReadMeminfoBytes("MemAvailable"));
+  GB_RETURN_IF_ERROR(CheckInferenceFitsInMemory(needed, file_bytes, available));
+  return c;
+}
+
+// The result of the measured runs, before the backend adds its facts.
+gridbench::v1::ResultPayload MeasurementResult(const InferenceParams& p,
+                                               const llama::LlamaModel& model,
+                                               uint64_t model_file_bytes,
+                                               const llama::InferenceMeasurement& m,
+                                               uint64_t peak_rss) {
+  gridbench::v1::ResultPayload out;
+  out.set_kind("inference");
+  // The greedy token after the prompt: the same on every run of this model
+  // and backend, so a wrong or skipped pass shows.
+  out.set_checksum(absl::StrCat("first_token=", m.first_token));
+  const std::vector<double>& samples = m.token_seconds.empty() ? m.prompt_seconds : m.token_seconds;
+  for (double s : samples) out.add_samples_seconds(s);
+  *out.mutable_summary() = SummarizeSamples(samples);
+  auto& metrics = *out.mutable_metrics();
+  SetRate(metrics, "pp_tokens_per_s", m.prompt_seconds, p.prompt_tokens);
+  SetRate(metrics, "tg_tokens_per_s", m.generation_seconds, p.gen_tokens);
+  SetLatencies(metrics, m);
+  metrics["peak_rss_bytes"] = static_cast<double>(peak_rss);
+  metrics["model_bytes"] = static_cast<double>(model_file_bytes);
+  metrics["weight_bytes"] = static_cast<double>(model.weight_bytes());
+  if (p.gen_tokens > 0) {
+    const double bytes_per_token = llama::MeanBytesReadPerToken(model, p.gen_tokens);
+    metrics["bytes_per_token"] = bytes_per_token;
+    metrics[kWorkingSetMetric] = bytes_per_token;
+    metrics["gbps_median"] = metrics["tg_tokens_per_s"] * bytes_per_token / 1e9;
+  }
+  (*out.mutable_environment())["weight_type"] = BlockWeightType(model);
+  SetModelDetails(model, out);
+  SetDetail(out, "seed", static_cast<double>(p.seed));
+  SetDetail(out, "repetitions", p.repetitions);
+  SetDetail(out, "warmup", p.warmup);
+  SetDetail(out, "first_token", m.first_token);
+  auto& details = *out.mutable_details()->mutable_fields();
+  details["prompt_tokens"] = TokenList(m.prompt);
+  details["generation_tokens"] = TokenList(m.generation);
+  return out;
+}
+
+// Compares `session` with `reference` on the seeded fidelity tokens.
+absl::Status AddFidelity(const InferenceParams& p, llama::LlamaSession& reference,
+                         llama::LlamaSession& session, int vocab,
+                         gridbench::v1::ResultPayload& out) {
+  const std::vector<int32_t> tokens = llama::SeededTokens(vocab, p.fidelity_tokens, p.seed + 2);
+  GB_ASSIGN_OR_RETURN(const llama::FidelityReport f,
+                      llama::CompareSessions(reference, session, vocab, tokens));
+  auto& metrics = *out.mutable_metrics();
+  metrics["top1_agreement"] = f.top1_agreement;
+  metrics["kl_mean"] = f.kl_mean;
+  metrics["kl_max"] = f.kl_max;
+  metrics["max_abs_logit_diff"] = f.max_abs_logit_diff;
+  metrics["fidelity_positions"] = static_cast<double>(f.positions);
+  (*out.mutable_details()->mutable_fields())["fidelity_tokens"] = TokenList(tokens);
+  return absl::OkStatus();
+}
+
 class CpuSessions final : public InferenceTask::SessionSource {
  public:
   explicit CpuSessions(int threads) : pool_(threads) {}
@@ -199,101 +308,29 @@ absl::StatusOr<gridbench::v1::ResultPayload> InferenceTask::Run(const gridbench:
                                                                 ProgressReporter& progress) const {
   const int64_t started = absl::GetCurrentTimeNanos();
   GB_ASSIGN_OR_RETURN(const InferenceParams p, ParseInferenceParams(spec));
-  GB_ASSIGN_OR_RETURN(const std::string model_path, LocalPath(inputs, p.model));
-  GB_ASSIGN_OR_RETURN(const llama::LlamaModel model, OpenModel(model_path, "model"));
-  GB_ASSIGN_OR_RETURN(const uint64_t model_file_bytes, FileSize(model_path));
-  const llama::LlamaHparams& h = model.hparams();
-  const llama::InferenceRunOptions options{.prompt_tokens = p.prompt_tokens,
-                                           .gen_tokens = p.gen_tokens,
-                                           .repetitions = p.repetitions,
-                                           .warmup = p.warmup,
-                                           .seed = p.seed};
-  const bool compare = !p.reference.empty();
-  const int context = std::max(llama::InferenceContext(options), compare ? p.fidelity_tokens : 0);
-  if (absl::Status s = llama::SessionContext(h, context).status(); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the run needs ", context, " positions: ", std::string(s.message())));
-  }
-  const int batch = std::max(p.prompt_tokens, compare ? p.fidelity_tokens : 1);
-  uint64_t needed = llama::SessionResidentBytes(model, model_file_bytes, context, batch);
-
-  std::optional<llama::LlamaModel> reference;
-  uint64_t reference_file_bytes = 0;
-  if (compare) {
-    GB_ASSIGN_OR_RETURN(const std::string ref_path, LocalPath(inputs, p.reference));
-    GB_ASSIGN_OR_RETURN(reference, OpenModel(ref_path, "reference"));
-    GB_ASSIGN_OR_RETURN(reference_file_bytes, FileSize(ref_path));
-    if (reference->hparams().vocab != h.vocab) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the reference model's vocabulary (", reference->hparams().vocab,
-          " tokens) differs from the model's (", h.vocab, "): they cannot be compared"));
-    }
-    GB_RETURN_IF_ERROR(llama::SessionContext(reference->hparams(), p.fidelity_tokens).status());
-    needed += llama::SessionResidentBytes(*reference, reference_file_bytes, p.fidelity_tokens,
-                                          p.fidelity_tokens);
-  }
-  GB_ASSIGN_OR_RETURN(const uint64_t available, ReadMeminfoBytes("MemAvailable"));
-  GB_RETURN_IF_ERROR(
-      CheckInferenceFitsInMemory(needed, model_file_bytes + reference_file_bytes, available));
+  GB_ASSIGN_OR_RETURN(const CheckedModels models, OpenAndCheck(p, inputs));
+  const llama::LlamaModel& model = *models.model;
 
   GB_ASSIGN_OR_RETURN(const std::unique_ptr<SessionSource> source, OpenBackend(p));
   GB_ASSIGN_OR_RETURN(const std::unique_ptr<llama::LlamaSession> session,
-                      source->NewSession(model, context));
-  const double bench_share = compare ? 0.9 : 1.0;
+                      source->NewSession(model, models.context));
+  const double bench_share = models.reference ? 0.9 : 1.0;
   GB_ASSIGN_OR_RETURN(const llama::InferenceMeasurement m,
-                      llama::MeasureInference(*session, h.vocab, options,
+                      llama::MeasureInference(*session, model.hparams().vocab, RunOptions(p),
                                               [&](double fraction, const std::string& what) {
                                                 progress.Report(fraction * bench_share, what);
                                               }));
-  const uint64_t peak_rss = PeakRssBytes();
-
-  gridbench::v1::ResultPayload out;
-  out.set_kind("inference");
-  // The greedy token after the prompt: the same on every run of this model
-  // and backend, so a wrong or skipped pass shows.
-  out.set_checksum(absl::StrCat("first_token=", m.first_token));
-  const std::vector<double>& samples = m.token_seconds.empty() ? m.prompt_seconds : m.token_seconds;
-  for (double s : samples) out.add_samples_seconds(s);
-  *out.mutable_summary() = SummarizeSamples(samples);
-  auto& metrics = *out.mutable_metrics();
-  SetRate(metrics, "pp_tokens_per_s", m.prompt_seconds, p.prompt_tokens);
-  SetRate(metrics, "tg_tokens_per_s", m.generation_seconds, p.gen_tokens);
-  SetLatencies(metrics, m);
-  metrics["peak_rss_bytes"] = static_cast<double>(peak_rss);
-  metrics["model_bytes"] = static_cast<double>(model_file_bytes);
-  metrics["weight_bytes"] = static_cast<double>(model.weight_bytes());
-  if (p.gen_tokens > 0) {
-    const double bytes_per_token = llama::MeanBytesReadPerToken(model, p.gen_tokens);
-    metrics["bytes_per_token"] = bytes_per_token;
-    metrics[kWorkingSetMetric] = bytes_per_token;
-    metrics["gbps_median"] = metrics["tg_tokens_per_s"] * bytes_per_token / 1e9;
-  }
+  gridbench::v1::ResultPayload out =
+      MeasurementResult(p, model, models.model_file_bytes, m, PeakRssBytes());
   (*out.mutable_environment())["backend"] = std::string(Backend());
-  (*out.mutable_environment())["weight_type"] = BlockWeightType(model);
   source->Describe(out);
   if (p.gen_tokens == 0) out.mutable_environment()->erase("peak_bound");
-  SetModelDetails(model, out);
-  SetDetail(out, "seed", static_cast<double>(p.seed));
-  SetDetail(out, "repetitions", p.repetitions);
-  SetDetail(out, "warmup", p.warmup);
-  SetDetail(out, "first_token", m.first_token);
-  auto& details = *out.mutable_details()->mutable_fields();
-  details["prompt_tokens"] = TokenList(m.prompt);
-  details["generation_tokens"] = TokenList(m.generation);
 
-  if (compare) {
+  if (models.reference) {
     progress.Report(bench_share, "fidelity against the reference");
     GB_ASSIGN_OR_RETURN(const std::unique_ptr<llama::LlamaSession> ref_session,
-                        source->NewSession(*reference, p.fidelity_tokens));
-    const std::vector<int32_t> tokens = llama::SeededTokens(h.vocab, p.fidelity_tokens, p.seed + 2);
-    GB_ASSIGN_OR_RETURN(const llama::FidelityReport f,
-                        llama::CompareSessions(*ref_session, *session, h.vocab, tokens));
-    metrics["top1_agreement"] = f.top1_agreement;
-    metrics["kl_mean"] = f.kl_mean;
-    metrics["kl_max"] = f.kl_max;
-    metrics["max_abs_logit_diff"] = f.max_abs_logit_diff;
-    metrics["fidelity_positions"] = static_cast<double>(f.positions);
-    details["fidelity_tokens"] = TokenList(tokens);
+                        source->NewSession(*models.reference, p.fidelity_tokens));
+    GB_RETURN_IF_ERROR(AddFidelity(p, *ref_session, *session, model.hparams().vocab, out));
     progress.Report(1.0, "fidelity measured");
   }
   out.set_started_unix_nanos(started);
