@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -83,6 +84,32 @@ inline absl::Status WriteTestModel(const TestModel& model, const std::string& pa
     GB_RETURN_IF_ERROR(writer.Append(bytes));
   }
   return writer.Finish();
+}
+
+// The model the optimised passes are checked against the reference on: two
+// blocks, grouped-query attention (two query heads per kv head), a 32-position
+// context.
+inline model::LlamaSpec PassTestSpec() {
+  model::LlamaSpec spec;
+  spec.dim = 256;
+  spec.layers = 2;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.ff = 512;
+  spec.vocab = 300;
+  spec.context = 32;
+  spec.seed = 5;
+  return spec;
+}
+
+// max |got - want| over all values, relative to max |want|.
+inline double RelativeMaxDiff(const std::vector<float>& got, const std::vector<float>& want) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, std::abs(double(got[i]) - want[i]));
+    scale = std::max(scale, std::abs(double(want[i])));
+  }
+  return diff / scale;
 }
 
 // A fresh directory per test, removed afterwards.

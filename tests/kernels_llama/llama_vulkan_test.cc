@@ -36,28 +36,6 @@ using ::testing::HasSubstr;
 // shader or graph step gives errors of order 1.
 constexpr double kTolerance = 1e-5;
 
-model::LlamaSpec Spec() {
-  model::LlamaSpec spec;
-  spec.dim = 256;
-  spec.layers = 2;
-  spec.heads = 4;
-  spec.kv_heads = 2;
-  spec.ff = 512;
-  spec.vocab = 300;
-  spec.context = 32;
-  spec.seed = 5;
-  return spec;
-}
-
-double RelativeMaxDiff(const std::vector<float>& got, const std::vector<float>& want) {
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    diff = std::max(diff, std::abs(double(got[i]) - want[i]));
-    scale = std::max(scale, std::abs(double(want[i])));
-  }
-  return diff / scale;
-}
-
 // One validated Context for the whole program: lavapipe compiles pipelines
 // slowly, and its pipeline cache then serves every test.
 vulkan::Context* SharedContext() {
@@ -112,7 +90,7 @@ class LlamaVulkanTest : public LlamaVulkanFileTest,
     LlamaVulkanFileTest::SetUp();
     if (IsSkipped()) return;
     const auto [type, keep_defaults] = GetParam();
-    model::LlamaSpec spec = Spec();
+    model::LlamaSpec spec = PassTestSpec();
     if (type == QuantType::kF16) spec.type = QuantType::kF16;
     std::string path = Path("model.gguf");
     ASSERT_TRUE(model::WriteSyntheticLlama(spec, path).ok());
@@ -242,7 +220,7 @@ class LlamaVulkanModelTest : public LlamaVulkanFileTest {
 // llama_attention.comp takes 64 positions at a time; later tokens here attend
 // over two tiles, so the running maximum and sum are rescaled between them.
 TEST_F(LlamaVulkanModelTest, LongPromptMatchesReferenceAcrossAttentionTiles) {
-  model::LlamaSpec spec = Spec();
+  model::LlamaSpec spec = PassTestSpec();
   spec.context = 96;
   ASSERT_TRUE(model::WriteSyntheticLlama(spec, Path("m.gguf")).ok());
   std::vector<int32_t> tokens(80);
@@ -252,7 +230,7 @@ TEST_F(LlamaVulkanModelTest, LongPromptMatchesReferenceAcrossAttentionTiles) {
 
 // Without output.weight the token embeddings are the output matrix.
 TEST_F(LlamaVulkanModelTest, TiedEmbeddingsMatchReference) {
-  TestModel model = MakeTestModel(Spec());
+  TestModel model = MakeTestModel(PassTestSpec());
   ASSERT_EQ(model.tensors.back().name, "output.weight");
   model.tensors.pop_back();
   ExpectMatchesReference(Write(model, "tied.gguf"), {1, 299, 72, 101}, 256);
@@ -261,7 +239,7 @@ TEST_F(LlamaVulkanModelTest, TiedEmbeddingsMatchReference) {
 class LlamaVulkanRefusalTest : public LlamaVulkanFileTest {};
 
 TEST_F(LlamaVulkanRefusalTest, RefusesLikeTheReference) {
-  ASSERT_TRUE(model::WriteSyntheticLlama(Spec(), Path("m.gguf")).ok());
+  ASSERT_TRUE(model::WriteSyntheticLlama(PassTestSpec(), Path("m.gguf")).ok());
   absl::StatusOr<LlamaModel> m = LlamaModel::Open(Path("m.gguf"));
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_THAT(LlamaVulkanSession::Create(*m, *ctx_, 33).status().message(),
