@@ -23,6 +23,7 @@
 #include "kernels/gguf/gguf_value.h"
 #include "kernels/gguf/gguf_writer.h"
 #include "kernels/model/synth_model.h"
+#include "kernels/model_quant/model_quantizer.h"
 #include "kernels/quant/quantize.h"
 
 namespace gridbench::kernels::llama {
@@ -124,6 +125,23 @@ class LlamaFileTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // PassTestSpec's model with `type` weights: F32 and F16 written directly,
+  // other types quantized from F32, keeping llama.cpp's default tensors
+  // (token_embd, output, norms) unquantized when `keep_defaults`. Returns
+  // its path.
+  absl::StatusOr<std::string> WritePassTestModel(quant::QuantType type, bool keep_defaults) {
+    model::LlamaSpec spec = PassTestSpec();
+    if (type == quant::QuantType::kF16) spec.type = quant::QuantType::kF16;
+    const std::string path = Path("model.gguf");
+    GB_RETURN_IF_ERROR(model::WriteSyntheticLlama(spec, path));
+    if (type == quant::QuantType::kF32 || type == quant::QuantType::kF16) return path;
+    model_quant::ModelQuantizeOptions options;
+    options.target = type;
+    if (!keep_defaults) options.keep.clear();
+    GB_RETURN_IF_ERROR(model_quant::QuantizeModel(path, Path("q.gguf"), options).status());
+    return Path("q.gguf");
+  }
 
   std::string Write(const TestModel& model, const std::string& name) {
     const std::string path = Path(name);

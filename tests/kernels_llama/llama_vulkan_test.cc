@@ -17,7 +17,6 @@
 #include "gtest/gtest.h"
 #include "kernels/llama/llama_reference.h"
 #include "kernels/model/synth_model.h"
-#include "kernels/model_quant/model_quantizer.h"
 #include "kernels/vulkan/context.h"
 #include "kernels/vulkan/device_info.h"
 #include "tests/kernels_llama/llama_test_models.h"
@@ -90,18 +89,9 @@ class LlamaVulkanTest : public LlamaVulkanFileTest,
     LlamaVulkanFileTest::SetUp();
     if (IsSkipped()) return;
     const auto [type, keep_defaults] = GetParam();
-    model::LlamaSpec spec = PassTestSpec();
-    if (type == QuantType::kF16) spec.type = QuantType::kF16;
-    std::string path = Path("model.gguf");
-    ASSERT_TRUE(model::WriteSyntheticLlama(spec, path).ok());
-    if (type != QuantType::kF32 && type != QuantType::kF16) {
-      model_quant::ModelQuantizeOptions options;
-      options.target = type;
-      if (!keep_defaults) options.keep.clear();
-      ASSERT_TRUE(model_quant::QuantizeModel(path, Path("q.gguf"), options).ok());
-      path = Path("q.gguf");
-    }
-    absl::StatusOr<LlamaModel> m = LlamaModel::Open(path);
+    absl::StatusOr<std::string> path = WritePassTestModel(type, keep_defaults);
+    ASSERT_TRUE(path.ok()) << path.status();
+    absl::StatusOr<LlamaModel> m = LlamaModel::Open(*path);
     ASSERT_TRUE(m.ok()) << m.status();
     model_ = std::make_unique<LlamaModel>(*std::move(m));
     absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*model_);
