@@ -36,19 +36,31 @@ using ::testing::HasSubstr;
 constexpr double kTolerance = 1e-5;
 
 // One validated Context for the whole program: lavapipe compiles pipelines
-// slowly, and its pipeline cache then serves every test.
-vulkan::Context* SharedContext() {
-  static vulkan::Context* ctx = []() -> vulkan::Context* {
+// slowly, and its pipeline cache then serves every test. Destroyed after the
+// last test (SharedContextEnvironment), so the driver's allocations are freed
+// before LeakSanitizer looks.
+std::unique_ptr<vulkan::Context>& SharedContextSlot() {
+  static std::unique_ptr<vulkan::Context> ctx = []() -> std::unique_ptr<vulkan::Context> {
     absl::StatusOr<std::vector<vulkan::DeviceInfo>> devices = vulkan::EnumerateDevices();
     if (!devices.ok() || devices->empty()) return nullptr;
     vulkan::ContextOptions options;
     options.validation = true;
     absl::StatusOr<std::unique_ptr<vulkan::Context>> ctx = vulkan::Context::Create(options);
     EXPECT_TRUE(ctx.ok()) << ctx.status();
-    return ctx.ok() ? ctx->release() : nullptr;
+    return ctx.ok() ? *std::move(ctx) : nullptr;
   }();
   return ctx;
 }
+
+vulkan::Context* SharedContext() { return SharedContextSlot().get(); }
+
+class SharedContextEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override { SharedContextSlot().reset(); }
+};
+
+const ::testing::Environment* const kSharedContextEnvironment =
+    ::testing::AddGlobalTestEnvironment(new SharedContextEnvironment);
 
 // A model file per test, and the validation layer's error count checked
 // after it.
