@@ -50,16 +50,8 @@ class LlamaCpuTest : public LlamaFileTest,
   void SetUp() override {
     LlamaFileTest::SetUp();
     const auto [type, keep_defaults] = GetParam();
-    absl::StatusOr<std::string> path = WritePassTestModel(type, keep_defaults);
-    ASSERT_TRUE(path.ok()) << path.status();
-    absl::StatusOr<LlamaModel> m = LlamaModel::Open(*path);
-    ASSERT_TRUE(m.ok()) << m.status();
-    model_ = std::make_unique<LlamaModel>(*std::move(m));
-    absl::StatusOr<LlamaReferenceSession> ref = LlamaReferenceSession::Create(*model_);
-    ASSERT_TRUE(ref.ok());
-    absl::StatusOr<std::vector<float>> logits = ref->Eval(tokens_, 0, LogitsFor::kAllTokens);
-    ASSERT_TRUE(logits.ok()) << logits.status();
-    reference_ = *std::move(logits);
+    const absl::Status loaded = LoadPassTestModel(type, keep_defaults, tokens_, model_, reference_);
+    ASSERT_TRUE(loaded.ok()) << loaded;
   }
 
   QuantType type() const { return std::get<0>(GetParam()); }

@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@
 #include "kernels/gguf/gguf_encoder.h"
 #include "kernels/gguf/gguf_value.h"
 #include "kernels/gguf/gguf_writer.h"
+#include "kernels/llama/llama_model.h"
+#include "kernels/llama/llama_reference.h"
 #include "kernels/model/synth_model.h"
 #include "kernels/model_quant/model_quantizer.h"
 #include "kernels/quant/quantize.h"
@@ -141,6 +145,20 @@ class LlamaFileTest : public ::testing::Test {
     if (!keep_defaults) options.keep.clear();
     GB_RETURN_IF_ERROR(model_quant::QuantizeModel(path, Path("q.gguf"), options).status());
     return Path("q.gguf");
+  }
+
+  // WritePassTestModel's model, opened, and the reference pass's logits for
+  // every one of `tokens`.
+  absl::Status LoadPassTestModel(quant::QuantType type, bool keep_defaults,
+                                 std::span<const int32_t> tokens,
+                                 std::unique_ptr<LlamaModel>& model,
+                                 std::vector<float>& reference_logits) {
+    GB_ASSIGN_OR_RETURN(const std::string path, WritePassTestModel(type, keep_defaults));
+    GB_ASSIGN_OR_RETURN(LlamaModel opened, LlamaModel::Open(path));
+    model = std::make_unique<LlamaModel>(std::move(opened));
+    GB_ASSIGN_OR_RETURN(LlamaReferenceSession reference, LlamaReferenceSession::Create(*model));
+    GB_ASSIGN_OR_RETURN(reference_logits, reference.Eval(tokens, 0, LogitsFor::kAllTokens));
+    return absl::OkStatus();
   }
 
   std::string Write(const TestModel& model, const std::string& name) {
