@@ -55,24 +55,20 @@ absl::StatusOr<gridbench::v1::ResultPayload> FileReadTask::Run(const gridbench::
                                                                ProgressReporter& progress) const {
   const int64_t started = absl::GetCurrentTimeNanos();
   GB_ASSIGN_OR_RETURN(const FileReadParams p, ParseFileReadParams(spec));
-  auto input = inputs.artifact_paths.find(p.input);
-  if (input == inputs.artifact_paths.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the agent supplied no local copy of input ", p.input));
-  }
+  GB_ASSIGN_OR_RETURN(const std::string input, inputs.LocalPath(p.input));
   gridbench::v1::ResultPayload out;
   out.set_kind("file_read");
   std::string read_id;
   for (int i = 0; i < p.repetitions; ++i) {
     const absl::Time begin = absl::Now();
-    GB_ASSIGN_OR_RETURN(read_id, ReadOnce(input->second));
+    GB_ASSIGN_OR_RETURN(read_id, ReadOnce(input));
     out.add_samples_seconds(absl::ToDoubleSeconds(absl::Now() - begin));
     progress.Report(static_cast<double>(i + 1) / p.repetitions, "reading");
   }
   if (read_id != p.input) {
     return absl::DataLossError(absl::StrCat("input ", p.input, " read back as ", read_id));
   }
-  GB_ASSIGN_OR_RETURN(const uint64_t size, FileSize(input->second));
+  GB_ASSIGN_OR_RETURN(const uint64_t size, FileSize(input));
   if (p.write_samples) GB_RETURN_IF_ERROR(WriteSamples(inputs.output_dir, out));
   *out.mutable_summary() = SummarizeSamples(
       std::vector<double>(out.samples_seconds().begin(), out.samples_seconds().end()));

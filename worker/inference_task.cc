@@ -32,15 +32,6 @@ namespace {
 namespace llama = kernels::llama;
 using google::protobuf::Value;
 
-absl::StatusOr<std::string> LocalPath(const TaskInputs& inputs, const std::string& id) {
-  auto it = inputs.artifact_paths.find(id);
-  if (it == inputs.artifact_paths.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the agent supplied no local copy of artifact ", id));
-  }
-  return it->second;
-}
-
 // The model refused at Open can never run here or elsewhere: not retryable.
 absl::StatusOr<llama::LlamaModel> OpenModel(const std::string& path, const char* role) {
   absl::StatusOr<llama::LlamaModel> model = llama::LlamaModel::Open(path);
@@ -163,7 +154,7 @@ llama::InferenceRunOptions RunOptions(const InferenceParams& p) {
 // more memory than this machine has available.
 absl::StatusOr<CheckedModels> OpenAndCheck(const InferenceParams& p, const TaskInputs& inputs) {
   CheckedModels c;
-  GB_ASSIGN_OR_RETURN(const std::string model_path, LocalPath(inputs, p.model));
+  GB_ASSIGN_OR_RETURN(const std::string model_path, inputs.LocalPath(p.model));
   GB_ASSIGN_OR_RETURN(c.model, OpenModel(model_path, "model"));
   GB_ASSIGN_OR_RETURN(c.model_file_bytes, FileSize(model_path));
   const llama::LlamaHparams& h = c.model->hparams();
@@ -177,7 +168,7 @@ absl::StatusOr<CheckedModels> OpenAndCheck(const InferenceParams& p, const TaskI
   uint64_t needed = llama::SessionResidentBytes(*c.model, c.model_file_bytes, c.context, batch);
   uint64_t file_bytes = c.model_file_bytes;
   if (compare) {
-    GB_ASSIGN_OR_RETURN(const std::string ref_path, LocalPath(inputs, p.reference));
+    GB_ASSIGN_OR_RETURN(const std::string ref_path, inputs.LocalPath(p.reference));
     GB_ASSIGN_OR_RETURN(c.reference, OpenModel(ref_path, "reference"));
     GB_ASSIGN_OR_RETURN(const uint64_t ref_bytes, FileSize(ref_path));
     if (c.reference->hparams().vocab != h.vocab) {

@@ -97,11 +97,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> QuantizeTask::Run(const gridbench::
                                                                ProgressReporter& progress) const {
   const int64_t started = absl::GetCurrentTimeNanos();
   GB_ASSIGN_OR_RETURN(const QuantizeParams p, ParseQuantizeParams(spec));
-  auto input = inputs.artifact_paths.find(p.input);
-  if (input == inputs.artifact_paths.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the agent supplied no local copy of input ", p.input));
-  }
+  GB_ASSIGN_OR_RETURN(const std::string input, inputs.LocalPath(p.input));
   model_quant::ModelQuantizeOptions options;
   GB_ASSIGN_OR_RETURN(options.target, model_quant::ParseQuantizeTarget(p.type));
   options.keep = p.keep;
@@ -118,7 +114,7 @@ absl::StatusOr<gridbench::v1::ResultPayload> QuantizeTask::Run(const gridbench::
     progress.Report(fraction, tensor);
   };
   GB_ASSIGN_OR_RETURN(const model_quant::ModelQuantizeReport report,
-                      model_quant::QuantizeModel(input->second, path, options, report_progress));
+                      model_quant::QuantizeModel(input, path, options, report_progress));
   GB_ASSIGN_OR_RETURN(const FileArtifactId output, ArtifactIdOfFile(path));
   gridbench::v1::ResultPayload out = ToPayload(report, p, options.threads, output, name);
   out.set_started_unix_nanos(started);

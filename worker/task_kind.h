@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gridbench/v1/common.pb.h"
 
 namespace gridbench::worker {
@@ -31,6 +32,16 @@ struct TaskInputs {
   // id: a local path whose bytes were verified against the id. Read-only:
   // the file is shared with later tasks through the worker's cache.
   std::map<std::string, std::string> artifact_paths;
+  // artifact_paths[id]; FAILED_PRECONDITION when the agent supplied no copy
+  // (a fault of the agent, not of the task's parameters).
+  absl::StatusOr<std::string> LocalPath(const std::string& id) const {
+    auto it = artifact_paths.find(id);
+    if (it == artifact_paths.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the agent supplied no local copy of artifact ", id));
+    }
+    return it->second;
+  }
   // A fresh, empty directory for this attempt's output files. A kind that
   // produces a file writes it here and lists it in ResultPayload.artifacts
   // with role "output", name = its file name here and artifact_id computed
