@@ -140,8 +140,7 @@ absl::StatusOr<ExitCode> Generate(CommandContext& ctx) {
     std::vector<float> top(2);
     std::partial_sort_copy(logits.begin(), logits.end(), top.begin(), top.end(),
                            std::greater<float>());
-    const int32_t next =
-        static_cast<int32_t>(std::find(logits.begin(), logits.end(), top[0]) - logits.begin());
+    const int32_t next = llama::GreedyToken(logits);
     tokens.push_back(absl::StrCat(next));
     gaps.push_back(absl::StrFormat("%.4f", top[0] - top[1]));
     if (i + 1 == count) break;

@@ -32,10 +32,6 @@ std::vector<double> LogSoftmax(std::span<const float> logits) {
   return out;
 }
 
-size_t Argmax(std::span<const float> v) {
-  return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
-}
-
 }  // namespace
 
 absl::Status FidelityAccumulator::Add(std::span<const float> reference,
@@ -56,7 +52,7 @@ absl::Status FidelityAccumulator::Add(std::span<const float> reference,
   // Rounding can leave a tiny negative sum for identical distributions.
   kl = std::max(kl, 0.0);
   ++positions_;
-  if (Argmax(reference) == Argmax(test)) ++agreements_;
+  if (GreedyToken(reference) == GreedyToken(test)) ++agreements_;
   kl_sum_ += kl;
   kl_max_ = std::max(kl_max_, kl);
   return absl::OkStatus();

@@ -46,10 +46,6 @@ absl::Status CheckOptions(const LlamaSession& session, int vocab,
   return absl::OkStatus();
 }
 
-int Argmax(const std::vector<float>& logits) {
-  return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
 // One round: the prompt, then the generation steps. Appends to `m` when
 // `timed`.
 absl::Status RunRound(LlamaSession& session, bool timed, InferenceMeasurement& m) {
@@ -57,7 +53,7 @@ absl::Status RunRound(LlamaSession& session, bool timed, InferenceMeasurement& m
     const Clock::time_point start = Clock::now();
     GB_ASSIGN_OR_RETURN(const std::vector<float> logits, session.Eval(m.prompt, 0));
     const double prompt = SecondsSince(start);
-    m.first_token = Argmax(logits);
+    m.first_token = GreedyToken(logits);
     const double first_token = SecondsSince(start);
     if (timed) {
       m.prompt_seconds.push_back(prompt);

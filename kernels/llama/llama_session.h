@@ -6,6 +6,7 @@
 #ifndef GRIDBENCH_KERNELS_LLAMA_LLAMA_SESSION_H_
 #define GRIDBENCH_KERNELS_LLAMA_LLAMA_SESSION_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -39,6 +40,12 @@ class LlamaSession {
   // The most positions the cache can hold.
   virtual int context() const = 0;
 };
+
+// The token greedy decoding picks from one position's logits: the first of
+// the largest. `logits` must not be empty.
+inline int32_t GreedyToken(std::span<const float> logits) {
+  return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
 
 }  // namespace gridbench::kernels::llama
 
