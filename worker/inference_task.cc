@@ -42,22 +42,21 @@ absl::StatusOr<llama::LlamaModel> OpenModel(const std::string& path, const char*
   return model;
 }
 
+void AddBytes(const llama::WeightView& w, std::map<std::string, uint64_t>& bytes) {
+  bytes[std::string(kernels::quant::QuantTypeName(w.type))] += w.rows * w.row_bytes();
+}
+
 // Bytes per weight type over every tensor the model holds.
 std::map<std::string, uint64_t> BytesByType(const llama::LlamaModel& m) {
   std::map<std::string, uint64_t> bytes;
-  const auto add = [&](const llama::WeightView& w) {
-    bytes[std::string(kernels::quant::QuantTypeName(w.type))] += w.rows * w.row_bytes();
-  };
-  add(m.token_embd());
+  AddBytes(m.token_embd(), bytes);
   for (const llama::LlamaLayer& l : m.layers()) {
-    for (const llama::WeightView* w :
-         {&l.attn_norm, &l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_norm, &l.ffn_gate,
-          &l.ffn_up, &l.ffn_down}) {
-      add(*w);
-    }
+    AddBytes(l.attn_norm, bytes);
+    AddBytes(l.ffn_norm, bytes);
+    for (const llama::LlamaLayer::Matrix& matrix : l.matrices()) AddBytes(*matrix.view, bytes);
   }
-  add(m.output_norm());
-  if (m.output().data != m.token_embd().data) add(m.output());
+  AddBytes(m.output_norm(), bytes);
+  if (m.output().data != m.token_embd().data) AddBytes(m.output(), bytes);
   return bytes;
 }
 
@@ -65,10 +64,7 @@ std::map<std::string, uint64_t> BytesByType(const llama::LlamaModel& m) {
 std::string BlockWeightType(const llama::LlamaModel& m) {
   std::map<std::string, uint64_t> bytes;
   for (const llama::LlamaLayer& l : m.layers()) {
-    for (const llama::WeightView* w :
-         {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
-      bytes[std::string(kernels::quant::QuantTypeName(w->type))] += w->rows * w->row_bytes();
-    }
+    for (const llama::LlamaLayer::Matrix& matrix : l.matrices()) AddBytes(*matrix.view, bytes);
   }
   return std::max_element(bytes.begin(), bytes.end(),
                           [](const auto& a, const auto& b) { return a.second < b.second; })

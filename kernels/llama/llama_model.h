@@ -19,6 +19,7 @@
 #ifndef GRIDBENCH_KERNELS_LLAMA_LLAMA_MODEL_H_
 #define GRIDBENCH_KERNELS_LLAMA_LLAMA_MODEL_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -68,6 +69,23 @@ struct LlamaLayer {
   WeightView ffn_gate;     // [dim, ff]
   WeightView ffn_up;       // [dim, ff]
   WeightView ffn_down;     // [ff, dim]
+
+  // One of the block's matrices and its GGUF name after "blk.N.".
+  struct Matrix {
+    const char* name;  // E.g. "attn_q.weight".
+    const WeightView* view;
+  };
+  // The seven matrices, in the order the graph uses them (q, k, v, output,
+  // gate, up, down).
+  std::array<Matrix, 7> matrices() const {
+    return {{{"attn_q.weight", &attn_q},
+             {"attn_k.weight", &attn_k},
+             {"attn_v.weight", &attn_v},
+             {"attn_output.weight", &attn_output},
+             {"ffn_gate.weight", &ffn_gate},
+             {"ffn_up.weight", &ffn_up},
+             {"ffn_down.weight", &ffn_down}}};
+  }
 };
 
 class LlamaModel {

@@ -57,14 +57,8 @@ std::vector<NamedWeight> Matrices(const LlamaModel& model) {
   for (size_t i = 0; i < model.layers().size(); ++i) {
     const LlamaLayer& l = model.layers()[i];
     const std::string blk = absl::StrCat("blk.", i, ".");
-    // The order of LayerMatrix.
-    out.push_back({blk + "attn_q.weight", &l.attn_q});
-    out.push_back({blk + "attn_k.weight", &l.attn_k});
-    out.push_back({blk + "attn_v.weight", &l.attn_v});
-    out.push_back({blk + "attn_output.weight", &l.attn_output});
-    out.push_back({blk + "ffn_gate.weight", &l.ffn_gate});
-    out.push_back({blk + "ffn_up.weight", &l.ffn_up});
-    out.push_back({blk + "ffn_down.weight", &l.ffn_down});
+    // LlamaLayer::matrices() is in the order of LayerMatrix.
+    for (const LlamaLayer::Matrix& m : l.matrices()) out.push_back({blk + m.name, m.view});
   }
   out.push_back({"output.weight", &model.output()});
   return out;
