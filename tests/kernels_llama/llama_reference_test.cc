@@ -179,17 +179,10 @@ TEST_F(ClosedFormTest, EveryPositionMatchesTheClosedForm) {
   }
 }
 
+// PassTestSpec (dim 256: a whole K-quant block per row) with its own seed.
 model::LlamaSpec SmallSpec() {
-  model::LlamaSpec spec;
-  spec.dim = 256;  // A whole K-quant block per row.
-  spec.layers = 2;
-  spec.heads = 4;
-  spec.kv_heads = 2;
-  spec.ff = 512;
-  spec.vocab = 300;
-  spec.context = 32;
+  model::LlamaSpec spec = PassTestSpec();
   spec.seed = 11;
-  spec.rope_freq_base = 10000.0f;
   return spec;
 }
 
