@@ -1,12 +1,40 @@
 #include "kernels/parallel/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace gridbench::kernels {
 namespace {
 
 // The pool whose worker the current thread is, so nested calls run inline.
 thread_local const ThreadPool* current_pool = nullptr;
+
+// Tells the core this thread is spinning, so a sibling hyperthread gets
+// the execution units meanwhile.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until ready() or until ThreadPool::kSpinMicros have passed; returns
+// ready()'s last answer.
+template <typename Ready>
+bool SpinUntil(const Ready& ready) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicros);
+  for (;;) {
+    // Reading the clock costs about as much as a dozen pauses; check it
+    // every few iterations only.
+    for (int i = 0; i < 16; ++i) {
+      if (ready()) return true;
+      CpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
 
 }  // namespace
 
@@ -16,40 +44,69 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  work_ready_.notify_all();
+  stopping_.store(true, std::memory_order_release);
+  // Taking the lock orders the store before any sleeper's last check.
+  { std::lock_guard<std::mutex> lock(mu_); }
+  job_published_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::RunChunks(Job& job) {
+void ThreadPool::RunChunks() {
   for (;;) {
-    const int64_t begin = job.next.fetch_add(job.chunk, std::memory_order_relaxed);
-    if (begin >= job.n) return;
-    (*job.fn)(begin, std::min(job.n, begin + job.chunk));
+    const int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+    if (begin >= n_) return;
+    (*fn_)(begin, std::min(n_, begin + chunk_));
+  }
+}
+
+std::optional<uint64_t> ThreadPool::AwaitJob(uint64_t seen) {
+  const auto ready = [&] {
+    return stopping_.load(std::memory_order_acquire) ||
+           job_state_.load(std::memory_order_acquire) >> kGenerationShift != seen;
+  };
+  if (!SpinUntil(ready)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    job_published_.wait(lock, ready);
+  }
+  if (stopping_.load(std::memory_order_acquire)) return std::nullopt;
+  return job_state_.load(std::memory_order_acquire);
+}
+
+void ThreadPool::TakePart(uint64_t state) {
+  const uint64_t generation = state >> kGenerationShift;
+  // Join: one more worker inside, unless the job closed (or a newer one
+  // replaced it) meanwhile.
+  do {
+    if ((state & kClosed) != 0 || state >> kGenerationShift != generation) return;
+  } while (!job_state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel));
+  RunChunks();
+  const uint64_t left = job_state_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if ((left & kClosed) != 0 && (left & kActiveMask) == 0) {
+    // The caller may see the count reach 0 while spinning and return; the
+    // pool (and mu_) outlives this thread, which the destructor joins.
+    { std::lock_guard<std::mutex> lock(mu_); }
+    workers_left_.notify_one();
   }
 }
 
 void ThreadPool::WorkerLoop() {
   current_pool = this;
-  uint64_t seen = 0;  // The generation this worker last ran.
+  uint64_t seen = 0;  // The generation this worker last looked at.
   for (;;) {
-    Job* job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      job = job_;
-    }
-    RunChunks(*job);
-    // Notify under the lock: once the caller sees 0 it may return and destroy
-    // the pool, so this thread must not touch work_done_ after unlocking.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--busy_workers_ == 0) work_done_.notify_one();
+    const std::optional<uint64_t> state = AwaitJob(seen);
+    if (!state.has_value()) return;
+    seen = *state >> kGenerationShift;
+    TakePart(*state);
   }
+}
+
+void ThreadPool::CloseJob() {
+  const uint64_t state = job_state_.fetch_or(kClosed, std::memory_order_acq_rel);
+  if ((state & kActiveMask) == 0) return;
+  const auto left = [&] { return (job_state_.load(std::memory_order_acquire) & kActiveMask) == 0; };
+  if (SpinUntil(left)) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  workers_left_.wait(lock, left);
 }
 
 void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
@@ -59,30 +116,28 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
     fn(0, n);
     return;
   }
+  std::lock_guard<std::mutex> call_lock(call_mu_);
+  // Every worker has left the previous job (CloseJob waited for those that
+  // joined; the others can no longer join it), so the job fields are free.
+  fn_ = &fn;
+  n_ = n;
   // About 16 chunks per thread: a thread that falls behind (uneven work, or
   // descheduled on a shared machine) leaves little for the others to wait
   // on, and one atomic add per chunk is still negligible.
-  Job job;
-  job.fn = &fn;
-  job.n = n;
-  job.chunk = std::max<int64_t>({1, min_chunk, n / (16 * num_threads_)});
-  std::lock_guard<std::mutex> call_lock(call_mu_);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &job;
-    ++generation_;
-    busy_workers_ = static_cast<int>(workers_.size());
-  }
-  work_ready_.notify_all();
+  chunk_ = std::max<int64_t>({1, min_chunk, n / (16 * num_threads_)});
+  next_.store(0, std::memory_order_relaxed);
+  const uint64_t generation = (job_state_.load(std::memory_order_relaxed) >> kGenerationShift) + 1;
+  job_state_.store(generation << kGenerationShift, std::memory_order_release);
+  // Taking the lock orders the store before any sleeper's last check.
+  { std::lock_guard<std::mutex> lock(mu_); }
+  job_published_.notify_all();
   // While the caller runs chunks it counts as a pool thread, so a nested call
   // from fn runs inline instead of waiting for call_mu_, which it holds.
   const ThreadPool* outer = current_pool;
   current_pool = this;
-  RunChunks(job);
+  RunChunks();
   current_pool = outer;
-  std::unique_lock<std::mutex> lock(mu_);
-  work_done_.wait(lock, [&] { return busy_workers_ == 0; });
-  job_ = nullptr;
+  CloseJob();
 }
 
 }  // namespace gridbench::kernels

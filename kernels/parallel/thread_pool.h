@@ -9,6 +9,18 @@
 // from different threads run one after another (each still uses the whole
 // pool). A call made from inside `fn` (on a pool thread) runs inline on that
 // thread, so nesting cannot deadlock.
+//
+// Waiting spins briefly before it blocks. A model's token step is a few
+// hundred ParallelFor calls of a few hundred microseconds each, with only
+// serial microseconds between them; waking a blocked thread costs a futex
+// call and, in a VM, an inter-processor interrupt to a halted vCPU, tens of
+// microseconds that the other threads spend waiting. So a worker that
+// finished a job watches for the next one for kSpinMicros before it sleeps,
+// and the caller watches for the workers to finish for as long before it
+// sleeps. An idle pool costs nothing after that. The caller waits only for
+// workers that joined the job before its last chunk was handed out, so a
+// worker that is not running (a machine shared with other work) delays
+// nothing: it finds the job closed when it wakes.
 #ifndef GRIDBENCH_KERNELS_PARALLEL_THREAD_POOL_H_
 #define GRIDBENCH_KERNELS_PARALLEL_THREAD_POOL_H_
 
@@ -17,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -35,6 +48,9 @@ class ThreadPool {
 
   int num_threads() const { return num_threads_; }
 
+  // How long a waiting thread spins before it blocks.
+  static constexpr int64_t kSpinMicros = 100;
+
   // Calls fn(begin, end) on disjoint ranges that together cover [0, n), from
   // up to num_threads() threads, and returns when every call has returned.
   // Ranges are handed out dynamically in chunks of at least `min_chunk`
@@ -45,17 +61,26 @@ class ThreadPool {
                    int64_t min_chunk = 1);
 
  private:
-  // One ParallelFor call, shared by every participant.
-  struct Job {
-    const std::function<void(int64_t, int64_t)>* fn = nullptr;
-    int64_t n = 0;
-    int64_t chunk = 1;
-    std::atomic<int64_t> next{0};
-  };
+  // job_state_ packs the current job's generation, whether it is closed
+  // (all its chunks handed out: no worker may join any more), and how many
+  // workers are inside it. Joining and closing are single atomic updates, so
+  // the caller waits only for workers that really took part: a worker that
+  // wakes late finds the job closed and leaves it alone.
+  static constexpr uint64_t kActiveMask = 0xFFFF;
+  static constexpr uint64_t kClosed = uint64_t{1} << 16;
+  static constexpr int kGenerationShift = 17;
 
   void WorkerLoop();
-  // Takes chunks of `job` until none are left.
-  static void RunChunks(Job& job);
+  // Runs chunks of the current job until none are left.
+  void RunChunks();
+  // Waits until the job state shows a generation other than `seen`, or the
+  // pool stops; returns that state, or nothing when stopping.
+  std::optional<uint64_t> AwaitJob(uint64_t seen);
+  // Joins the job of `state`'s generation if it is still open, runs its
+  // chunks, and leaves it.
+  void TakePart(uint64_t state);
+  // Closes the current job and waits until the workers inside it have left.
+  void CloseJob();
 
   // Constant after construction.
   const int num_threads_;
@@ -65,16 +90,22 @@ class ThreadPool {
   // take turns.
   std::mutex call_mu_;
 
-  // std::mutex rather than absl::Mutex so ThreadSanitizer sees the
-  // synchronisation (the system abseil is not built with TSan annotations).
+  // The current job. Written by the caller before the release store that
+  // publishes its generation, read by workers only after joining it.
+  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
+  int64_t n_ = 0;
+  int64_t chunk_ = 1;
+  std::atomic<int64_t> next_{0};  // The first index not handed out yet.
+
+  std::atomic<uint64_t> job_state_{0};
+  std::atomic<bool> stopping_{false};
+
+  // For the blocking half of each wait only. std::mutex rather than
+  // absl::Mutex so ThreadSanitizer sees the synchronisation (the system
+  // abseil is not built with TSan annotations).
   std::mutex mu_;
-  std::condition_variable work_ready_;  // generation_ bumped or stopping_ set.
-  std::condition_variable work_done_;   // busy_workers_ reached 0.
-  // Protected by mu_:
-  Job* job_ = nullptr;
-  uint64_t generation_ = 0;  // Bumped per job.
-  int busy_workers_ = 0;     // Workers still inside the current job.
-  bool stopping_ = false;
+  std::condition_variable job_published_;  // Generation bumped or stopping_ set.
+  std::condition_variable workers_left_;   // A closed job's last worker left.
 };
 
 }  // namespace gridbench::kernels

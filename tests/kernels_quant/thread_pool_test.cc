@@ -95,5 +95,35 @@ TEST(ThreadPool, ConcurrentCallersTakeTurns) {
   EXPECT_EQ(sum.load(), 2 * 50 * (999 * 1000 / 2));
 }
 
+// Jobs far shorter than a thread wake-up: workers often find a job already
+// closed and must skip it without touching it, then join a later one. Each
+// job's outputs are checked before the next one starts, so a worker still
+// writing into a finished job shows as a wrong count.
+TEST(ThreadPool, BackToBackShortJobsEachCoverTheirRangeOnce) {
+  ThreadPool pool(4);
+  std::vector<std::atomic<int>> hits(3);
+  for (int job = 0; job < 20000; ++job) {
+    pool.ParallelFor(3, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) hits[i].fetch_add(1);
+    });
+    for (int64_t i = 0; i < 3; ++i) {
+      ASSERT_EQ(hits[i].exchange(0), 1) << "job " << job << " index " << i;
+    }
+  }
+}
+
+// A worker may still be leaving the last job when the caller returns; the
+// destructor must wait for it rather than free what it touches.
+TEST(ThreadPool, DestroyedRightAfterAJob) {
+  for (int round = 0; round < 300; ++round) {
+    std::atomic<int64_t> total{0};
+    {
+      ThreadPool pool(3);
+      pool.ParallelFor(64, [&](int64_t b, int64_t e) { total.fetch_add(e - b); });
+    }
+    ASSERT_EQ(total.load(), 64);
+  }
+}
+
 }  // namespace
 }  // namespace gridbench::kernels
