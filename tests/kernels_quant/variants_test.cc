@@ -185,9 +185,11 @@ std::vector<Shape> MatmulShapes(QuantType type) {
   // 32-value blocks: one block (an odd count), tiles that do not divide the
   // rows, K steps (4128 values is 65 pairs) and column blocks (520 > 512) of
   // the VNNI GEMM, and a long K; for the VNNI GEMV, block counts that leave
-  // 0, 1, 2 and 3 blocks after its groups of 4.
-  return {{1, 32, 1},    {5, 96, 3}, {37, 4128, 70}, {130, 256, 131}, {6, 96, 520},  {6, 14336, 4},
-          {37, 4128, 1}, {3, 96, 1}, {19, 192, 1},   {2, 224, 1},     {70, 14336, 1}};
+  // 0, 1, 2 and 3 blocks after its groups of 4 (Q8_0), and for Q4_0's groups
+  // of 8 and 4: 3, 6, 7 (no group of 8), 12 and 13 (one of 8, one of 4).
+  return {{1, 32, 1},     {5, 96, 3},    {37, 4128, 70}, {130, 256, 131}, {6, 96, 520},
+          {6, 14336, 4},  {37, 4128, 1}, {3, 96, 1},     {19, 192, 1},    {2, 224, 1},
+          {70, 14336, 1}, {5, 384, 1},   {9, 416, 1}};
 }
 
 TEST(MatmulVariants, GemvAndGemmMatchReference) {
