@@ -8,8 +8,8 @@
 // change's `done` callback runs only after the COMMIT of its group returned,
 // so anything acknowledged from a `done` callback survives a power cut.
 //
-// Each queued change runs inside its own SAVEPOINT, so one failing change
-// (say, a duplicate result) fails alone and does not sink its group.
+// One failing change (say, a duplicate result) fails alone and does not sink
+// its group: the writer rolls it back alone (see store_writer.h).
 //
 // Thread-safety: every method may be called from any thread. `done`
 // callbacks run on the writer thread, one at a time, in queue order; they

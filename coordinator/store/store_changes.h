@@ -1,6 +1,6 @@
 // The store's changes as SQL: each function writes one logical change on the
-// writer's connection, inside the transaction and savepoint the StoreWriter
-// opened. They validate what SQL cannot (empty ids, unparseable payloads) so
+// writer's connection, inside the transaction the StoreWriter opened (which
+// rolls a failed change back alone). They validate what SQL cannot (empty ids, unparseable payloads) so
 // bad input fails with INVALID_ARGUMENT naming the field, and leave the rest
 // to the schema's constraints (see sqlite_db.h for how those map).
 //

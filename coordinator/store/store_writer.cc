@@ -62,8 +62,8 @@ void StoreWriter::NoteUnreported(const absl::Status& status) {
 }
 
 void StoreWriter::Run() {
+  std::vector<Item> group;  // Reused, so its storage is not freed per group.
   while (true) {
-    std::deque<Item> group;
     {
       StdMutexLock lock(mu_);
       while (queue_.empty() && !stopping_) work_queued_.Wait(mu_);
@@ -76,7 +76,7 @@ void StoreWriter::Run() {
       }
     }
     const auto size = static_cast<int64_t>(group.size());
-    RunGroup(std::move(group));
+    RunGroup(group);
     StdMutexLock lock(mu_);
     finished_ += size;
     ++stats_.groups;
@@ -85,7 +85,7 @@ void StoreWriter::Run() {
   }
 }
 
-void StoreWriter::RunGroup(std::deque<Item> group) {
+void StoreWriter::RunGroup(std::vector<Item>& group) {
   const std::vector<absl::Status> statuses = CommitGroup(group);
   for (size_t i = 0; i < group.size(); ++i) {
     if (group[i].done) {
@@ -94,36 +94,19 @@ void StoreWriter::RunGroup(std::deque<Item> group) {
       NoteUnreported(statuses[i]);
     }
   }
+  group.clear();
 }
 
-std::vector<absl::Status> StoreWriter::CommitGroup(std::deque<Item>& group) {
+std::vector<absl::Status> StoreWriter::CommitGroup(std::vector<Item>& group) {
   std::vector<absl::Status> statuses(group.size());
-  // Fails every change of the group with `status` (the transaction is gone).
-  auto fail_group = [&](const absl::Status& status) {
-    std::fill(statuses.begin(), statuses.end(), status);
-    NoteUnreported(status);
-    return statuses;
-  };
-  absl::Status status = RunStatement(*db_, "starting a write transaction", "BEGIN IMMEDIATE");
-  if (!status.ok()) return fail_group(status);
-
-  for (size_t i = 0; i < group.size(); ++i) {
-    status = RunStatement(*db_, "opening a change's savepoint", "SAVEPOINT change");
-    if (status.ok()) {
-      statuses[i] = group[i].change(*db_);
-      if (!statuses[i].ok() && db_->in_transaction()) {
-        status = RunStatement(*db_, "rolling back a failed change", "ROLLBACK TO change");
-      }
-    }
-    if (status.ok() && db_->in_transaction()) {
-      status = RunStatement(*db_, "releasing a change's savepoint", "RELEASE change");
-    }
-    if (!db_->in_transaction()) {
-      const absl::Status& cause = status.ok() ? statuses[i] : status;
-      return fail_group(absl::AbortedError(absl::StrCat(
-          "SQLite rolled back a group of ", group.size(), " changes after: ", cause.message())));
-    }
-    if (!status.ok()) break;  // Savepoint bookkeeping failed: abandon the group.
+  absl::Status status = RunChanges(group, /*isolate=*/false, statuses);
+  const bool change_failed =
+      std::any_of(statuses.begin(), statuses.end(), [](const absl::Status& s) { return !s.ok(); });
+  if (status.ok() && change_failed) {
+    // The failed change may have written part of itself: start again with
+    // each change in a savepoint. The others succeed again, on the same rows.
+    status = RunStatement(*db_, "rolling back a group to isolate its failed change", "ROLLBACK");
+    if (status.ok()) status = RunChanges(group, /*isolate=*/true, statuses);
   }
   if (status.ok()) {
     status = RunStatement(*db_, absl::StrCat("committing a group of ", group.size(), " changes"),
@@ -132,10 +115,37 @@ std::vector<absl::Status> StoreWriter::CommitGroup(std::deque<Item>& group) {
   if (!status.ok()) {
     // The transaction's outcome is known only after a rollback; its own
     // failure would hide the error that caused it.
-    RunStatement(*db_, "rolling back a failed group", "ROLLBACK").IgnoreError();
-    return fail_group(status);
+    if (db_->in_transaction()) {
+      RunStatement(*db_, "rolling back a failed group", "ROLLBACK").IgnoreError();
+    }
+    std::fill(statuses.begin(), statuses.end(), status);
+    NoteUnreported(status);
   }
   return statuses;
+}
+
+absl::Status StoreWriter::RunChanges(std::vector<Item>& group, bool isolate,
+                                     std::vector<absl::Status>& statuses) {
+  absl::Status status = RunStatement(*db_, "starting a write transaction", "BEGIN IMMEDIATE");
+  for (size_t i = 0; status.ok() && i < group.size(); ++i) {
+    if (isolate) status = RunStatement(*db_, "opening a change's savepoint", "SAVEPOINT change");
+    if (!status.ok()) break;
+    statuses[i] = group[i].change(*db_);
+    if (!db_->in_transaction()) {
+      return absl::AbortedError(absl::StrCat("SQLite rolled back a group of ", group.size(),
+                                             " changes after: ", statuses[i].message()));
+    }
+    if (!isolate) {
+      if (!statuses[i].ok()) break;
+      continue;
+    }
+    if (!statuses[i].ok()) {
+      status = RunStatement(*db_, "rolling back a failed change", "ROLLBACK TO change");
+    }
+    if (status.ok())
+      status = RunStatement(*db_, "releasing a change's savepoint", "RELEASE change");
+  }
+  return status;
 }
 
 }  // namespace gridbench::coordinator

@@ -2,11 +2,17 @@
 // queue order, committing queued changes in groups ("group commit").
 //
 // Each loop takes everything queued (at most kMaxGroupSize changes), runs
-// them in one BEGIN IMMEDIATE ... COMMIT with each change inside its own
-// SAVEPOINT, so a failing change is rolled back alone, then calls every
-// change's `done` with that change's status. With synchronous=FULL the COMMIT
-// returns only once the group is on disk, so one fsync covers the group. A
-// failed COMMIT fails every change of its group.
+// them in one BEGIN IMMEDIATE ... COMMIT, then calls every change's `done`
+// with that change's status. With synchronous=FULL the COMMIT returns only
+// once the group is on disk, so one fsync covers the group. A failed COMMIT
+// fails every change of its group.
+//
+// A failing change is rolled back alone: the group first runs without
+// savepoints (changes rarely fail, and a SAVEPOINT and RELEASE around each
+// change cost about as much as a small change itself); if one fails, the
+// whole transaction is rolled back and the group runs again with each change
+// inside its own SAVEPOINT. So a change may run twice, and must do nothing
+// but write the database.
 //
 // Thread-safety: Enqueue() and Flush() may be called from any thread. `done`
 // callbacks run on the writer thread, one at a time, in queue order, after
@@ -18,7 +24,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -26,15 +31,16 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "common/annotated_mutex.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
-#include "common/annotated_mutex.h"
 
 namespace gridbench::coordinator {
 
 class StoreWriter {
  public:
-  // One database change; runs on the writer thread inside a transaction.
+  // One database change; runs on the writer thread inside a transaction,
+  // perhaps twice (see above), so it must only write the database.
   using Change = std::function<absl::Status(SqliteDb&)>;
   using Done = std::function<void(absl::Status)>;
 
@@ -76,12 +82,21 @@ class StoreWriter {
   };
 
   void Run();
-  // Commits `group`, then calls its `done`s. Returns once the group's
-  // changes and callbacks are destroyed, so a Flush() that sees the group
-  // finished knows the writer holds nothing of the caller's any more.
-  void RunGroup(std::deque<Item> group);
+  // Commits `group`, calls its `done`s, then clears it (keeping its capacity
+  // for the next group). Returns once the group's changes and callbacks are
+  // destroyed, so a Flush() that sees the group finished knows the writer
+  // holds nothing of the caller's any more.
+  void RunGroup(std::vector<Item>& group);
   // Runs one group in a transaction; returns each change's status.
-  std::vector<absl::Status> CommitGroup(std::deque<Item>& group);
+  std::vector<absl::Status> CommitGroup(std::vector<Item>& group);
+  // BEGIN IMMEDIATE, then each change of `group`, its status in `statuses`.
+  // With `isolate` each change runs in its own savepoint, rolled back when
+  // the change fails; without, the first failing change ends the run, its
+  // effects still in the transaction. Returns an error when the group is
+  // lost as a whole (a failed BEGIN or savepoint statement, or SQLite ending
+  // the transaction itself).
+  absl::Status RunChanges(std::vector<Item>& group, bool isolate,
+                          std::vector<absl::Status>& statuses);
   // Records a status that nobody else will hear about for the next Flush().
   void NoteUnreported(const absl::Status& status);
 
@@ -91,7 +106,7 @@ class StoreWriter {
   mutable StdMutex mu_;
   StdCondVar work_queued_;     // Signalled on Enqueue() and at shutdown.
   StdCondVar group_finished_;  // Signalled after each group's callbacks.
-  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Item> queue_ ABSL_GUARDED_BY(mu_);
   int64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;  // Changes ever queued.
   int64_t finished_ ABSL_GUARDED_BY(mu_) = 0;  // ...whose `done` has run.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -163,6 +163,55 @@ TEST_F(StoreWriterTest, DestructorCommitsEverythingQueued) {
   EXPECT_EQ(CommittedRows("chained"), 1);
 }
 
+// A change that fails after writing part of itself leaves nothing behind,
+// while the changes around it in its group are committed once each.
+TEST(StoreWriterIsolationTest, PartlyWrittenFailedChangeIsRolledBackAlone) {
+  ScratchDir dir;
+  const std::string path = dir.File("w.db");
+  auto db = SqliteDb::Open(path, SqliteDb::Mode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, SchemaMigrations()).ok());
+  DoneLog log;  // Outlives the writer, whose callbacks write to it.
+  StoreWriter writer(*std::move(db));
+  auto audit = [](const std::string& subject) {
+    return [subject](SqliteDb& db) { return WriteAudit(db, testing::MakeAudit("k", subject)); };
+  };
+  writer.Enqueue(
+      [&](SqliteDb&) {
+        // Queued from the writer thread, so the next three share a group.
+        writer.Enqueue(audit("first"), log.Callback(1));
+        writer.Enqueue(
+            [](SqliteDb& db) {
+              absl::Status status = WriteAudit(db, testing::MakeAudit("k", "partial"));
+              if (!status.ok()) return status;
+              return absl::InternalError("failed after its first statement");
+            },
+            log.Callback(2));
+        writer.Enqueue(audit("last"), log.Callback(3));
+        return absl::OkStatus();
+      },
+      nullptr);
+  ASSERT_TRUE(writer.Flush().ok());  // Until the first change has run...
+  ASSERT_TRUE(writer.Flush().ok());  // ...and the group it queued.
+  writer.Stop();
+  const auto entries = log.entries();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_TRUE(entries[0].second.ok()) << entries[0].second;
+  EXPECT_EQ(entries[1].second.code(), absl::StatusCode::kInternal) << entries[1].second;
+  EXPECT_TRUE(entries[2].second.ok()) << entries[2].second;
+  auto check = SqliteDb::Open(path, SqliteDb::Mode::kReadOnly);
+  ASSERT_TRUE(check.ok()) << check.status();
+  auto stmt = (*check)->Prepare("test", "SELECT subject FROM audit_log ORDER BY id");
+  ASSERT_TRUE(stmt.ok()) << stmt.status();
+  std::vector<std::string> committed;
+  ASSERT_TRUE(stmt->ForEachRow([&] {
+                    committed.push_back(stmt->ColumnText(0));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(committed, (std::vector<std::string>{"first", "last"}));
+}
+
 // A COMMIT that fails takes its whole group with it, whatever each change
 // returned. Deferred foreign keys are checked only at COMMIT, which makes
 // such a failure easy to cause.
