@@ -20,8 +20,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -37,6 +37,10 @@ class SqliteDb;
 // Step() or Run(). Destroying it resets the statement and clears its bindings
 // so the next borrower starts clean. Bind errors are kept and reported by the
 // next Step()/Run(), so call sites stay flat.
+//
+// BindText and BindBlob do not copy: the bytes must stay valid until the
+// last Step()/Run() (binding a temporary is fine when the Run() is in the
+// same expression, as in stmt.BindBlob(1, proto.SerializeAsString()).Run()).
 class Statement {
  public:
   Statement(Statement&& other) noexcept;
@@ -79,8 +83,8 @@ class SqliteDb {
 
   // Opens `path` (kReadWrite creates it when missing) and sets the pragmas
   // every connection needs: foreign_keys=ON, busy_timeout; kReadWrite also
-  // sets journal_mode=WAL and synchronous=FULL. INTERNAL on failure, naming
-  // the path.
+  // sets journal_mode=WAL, synchronous=FULL and a larger page cache.
+  // INTERNAL on failure, naming the path.
   static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path, Mode mode);
 
   ~SqliteDb();
@@ -110,7 +114,8 @@ class SqliteDb {
 
   const std::string path_;
   sqlite3* const db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by the SQL's text without copying it.
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace gridbench::coordinator
