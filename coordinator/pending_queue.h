@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace gridbench::coordinator {
 
 struct PendingKey {
@@ -42,7 +44,8 @@ class PendingQueue {
     std::string last_served;
   };
   std::map<int32_t, Level, std::greater<>> levels_;
-  std::map<std::string, PendingKey> keys_;
+  // Hashed: looked up for every task assigned or finished, never walked.
+  absl::flat_hash_map<std::string, PendingKey> keys_;
 };
 
 }  // namespace gridbench::coordinator

@@ -171,7 +171,7 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   assignment->set_attempt_id(attempt->attempt_id());
   assignment->set_lease_id(attempt->lease_id());
   *assignment->mutable_spec() = task.record.task.spec();
-  worker.link->Send(message);
+  worker.link->Send(std::move(message));
   UpdateJobState(task.record.task.job_id());
   Publish(task,
           absl::StrCat("attempt ", task.record.task.attempts_made(), " on ", worker.worker.name()));
@@ -364,7 +364,9 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
       cancel.mutable_cancel()->set_reason("job cancelled");
       const std::string worker_id = attempt->worker_id();
       auto worker = workers_.find(worker_id);
-      if (worker != workers_.end() && worker->second.link) worker->second.link->Send(cancel);
+      if (worker != workers_.end() && worker->second.link) {
+        worker->second.link->Send(std::move(cancel));
+      }
       ReleaseWorker(worker_id, id);
     }
     FinishTask(task, gridbench::v1::TASK_STATE_CANCELLED, "job cancelled");

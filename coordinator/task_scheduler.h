@@ -45,8 +45,9 @@ bool IsFinalJobState(gridbench::v1::JobState state);
 class WorkerLink {
  public:
   virtual ~WorkerLink() = default;
-  // Queues a message for the worker; never blocks.
-  virtual void Send(const gridbench::v1::CoordinatorMessage& message) = 0;
+  // Queues a message for the worker; never blocks. By value, so a caller
+  // done with its message moves it in rather than copying it.
+  virtual void Send(gridbench::v1::CoordinatorMessage message) = 0;
   // Ends the session with `status` (after queued messages are written).
   virtual void Close(absl::Status status) = 0;
 };
@@ -103,7 +104,7 @@ class TaskScheduler {
   void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,
                       const absl::Status& store_status);
   // Sends to the worker's current session, if it has one.
-  void SendToWorker(const std::string& worker_id, const gridbench::v1::CoordinatorMessage& m);
+  void SendToWorker(const std::string& worker_id, gridbench::v1::CoordinatorMessage m);
   std::vector<gridbench::v1::Worker> ListWorkers();
   absl::StatusOr<gridbench::v1::Worker> RevokeWorker(const std::string& worker_id);
   absl::StatusOr<gridbench::v1::Worker> DrainWorker(const std::string& worker_id);

@@ -194,10 +194,12 @@ void TaskScheduler::OnFailure(const std::string& worker_id,
 }
 
 void TaskScheduler::SendToWorker(const std::string& worker_id,
-                                 const gridbench::v1::CoordinatorMessage& message) {
+                                 gridbench::v1::CoordinatorMessage message) {
   StdMutexLock lock(mu_);
   auto it = workers_.find(worker_id);
-  if (it != workers_.end() && it->second.link != nullptr) it->second.link->Send(message);
+  if (it != workers_.end() && it->second.link != nullptr) {
+    it->second.link->Send(std::move(message));
+  }
 }
 
 std::vector<gridbench::v1::Worker> TaskScheduler::ListWorkers() {
@@ -239,7 +241,7 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::DrainWorker(const std::stri
   if (entry.link != nullptr) {
     gridbench::v1::CoordinatorMessage drain;
     drain.mutable_drain();
-    entry.link->Send(drain);
+    entry.link->Send(std::move(drain));
   }
   return entry.worker;
 }

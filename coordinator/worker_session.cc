@@ -33,10 +33,10 @@ WorkerSession::WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store,
   StartRead(&incoming_);
 }
 
-void WorkerSession::Send(const CoordinatorMessage& message) {
+void WorkerSession::Send(CoordinatorMessage message) {
   StdMutexLock lock(mu_);
   if (finish_requested_) return;
-  outbox_.push_back(message);
+  outbox_.push_back(std::move(message));
   if (!writing_) StartNextWriteLocked();
 }
 

@@ -16,21 +16,20 @@
 #include "absl/base/thread_annotations.h"
 #include "common/annotated_mutex.h"
 #include "coordinator/task_scheduler.h"
-#include "grpcpp/support/server_callback.h"
 #include "gridbench/v1/worker.pb.h"
+#include "grpcpp/support/server_callback.h"
 
 namespace gridbench::coordinator {
 
-class WorkerSession final
-    : public grpc::ServerBidiReactor<gridbench::v1::WorkerMessage,
-                                     gridbench::v1::CoordinatorMessage>,
-      public WorkerLink {
+class WorkerSession final : public grpc::ServerBidiReactor<gridbench::v1::WorkerMessage,
+                                                           gridbench::v1::CoordinatorMessage>,
+                            public WorkerLink {
  public:
   WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store, const CoordinatorConfig* config,
                 std::string peer);
 
   // WorkerLink.
-  void Send(const gridbench::v1::CoordinatorMessage& message) override;
+  void Send(gridbench::v1::CoordinatorMessage message) override;
   void Close(absl::Status status) override;
 
   // grpc::ServerBidiReactor.

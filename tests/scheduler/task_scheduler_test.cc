@@ -17,11 +17,13 @@ using gridbench::v1::CoordinatorMessage;
 
 class RecordingLink : public WorkerLink {
  public:
-  void Send(const CoordinatorMessage& m) override { sent.push_back(m); }
+  void Send(CoordinatorMessage m) override { sent.push_back(std::move(m)); }
   void Close(absl::Status s) override { closed = s; }
   std::vector<gridbench::v1::Assignment> Assignments() const {
     std::vector<gridbench::v1::Assignment> out;
-    for (const auto& m : sent) if (m.has_assignment()) out.push_back(m.assignment());
+    for (const auto& m : sent) {
+      if (m.has_assignment()) out.push_back(m.assignment());
+    }
     return out;
   }
   std::vector<CoordinatorMessage> sent;
