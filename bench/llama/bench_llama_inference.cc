@@ -15,8 +15,13 @@
 // token_embd and the norms kept, so output.weight is quantized too. Files
 // already there are reused (the F16 one takes about a minute to write).
 //
+// With --fidelity=N, each quantized type is also compared with its F16
+// original on N seeded tokens (fidelity.h: top-1 agreement, KL divergence,
+// max |logit diff|), what the inference task reports with a reference.
+//
 //   build/bin/bench_llama_inference [--threads=2] [--pp=512] [--tg=128]
-//       [--reps=1] [--types=f16,q8_0,q4_0] [--dir=/tmp/gridbench_bench_llama]
+//       [--reps=1] [--types=f16,q8_0,q4_0] [--fidelity=0]
+//       [--dir=/tmp/gridbench_bench_llama]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -35,6 +40,7 @@
 #include "common/status_macros.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/peak_probe.h"
+#include "kernels/llama/fidelity.h"
 #include "kernels/llama/inference_run.h"
 #include "kernels/llama/llama_cpu.h"
 #include "kernels/llama/llama_model.h"
@@ -48,6 +54,8 @@ ABSL_FLAG(int, pp, 512, "prompt tokens (0 skips pp)");
 ABSL_FLAG(int, tg, 128, "generated tokens (0 skips tg)");
 ABSL_FLAG(int, reps, 1, "timed repetitions of each; the best is reported");
 ABSL_FLAG(std::string, types, "f16,q8_0,q4_0", "weight types: f16 and quantize targets");
+ABSL_FLAG(int, fidelity, 0,
+          "tokens on which each quantized type is compared with the F16 original (0: none)");
 ABSL_FLAG(std::string, dir,
           (std::filesystem::temp_directory_path() / "gridbench_bench_llama").string(),
           "where the model files are written and reused");
@@ -175,6 +183,32 @@ absl::StatusOr<Figures> Measure(const LlamaModel& model, ThreadPool& pool, int p
   return figures;
 }
 
+// Compares each quantized type of `types` with the F16 original on `tokens`
+// seeded tokens and prints one line per type.
+absl::Status PrintFidelity(const std::filesystem::path& dir,
+                           const std::vector<quant::QuantType>& types, ThreadPool& pool,
+                           int tokens) {
+  GB_ASSIGN_OR_RETURN(const std::string original_file, ModelFile(dir, quant::QuantType::kF16));
+  GB_ASSIGN_OR_RETURN(const LlamaModel original, LlamaModel::Open(original_file));
+  const int vocab = original.hparams().vocab;
+  const std::vector<int32_t> ids = SeededTokens(vocab, tokens, 3);
+  std::printf("fidelity against the F16 original, %d seeded tokens from position 0:\n", tokens);
+  std::printf("%-6s %7s %10s %10s %14s\n", "type", "top-1", "KL mean", "KL max", "max|dlogit|");
+  for (quant::QuantType type : types) {
+    if (type == quant::QuantType::kF16) continue;
+    GB_ASSIGN_OR_RETURN(const std::string file, ModelFile(dir, type));
+    GB_ASSIGN_OR_RETURN(const LlamaModel model, LlamaModel::Open(file));
+    GB_ASSIGN_OR_RETURN(LlamaCpuSession reference,
+                        LlamaCpuSession::Create(original, &pool, tokens));
+    GB_ASSIGN_OR_RETURN(LlamaCpuSession test, LlamaCpuSession::Create(model, &pool, tokens));
+    GB_ASSIGN_OR_RETURN(const FidelityReport r, CompareSessions(reference, test, vocab, ids));
+    std::printf("%-6s %7.3f %10.5f %10.5f %14.3f\n",
+                std::string(quant::QuantTypeName(type)).c_str(), r.top1_agreement, r.kl_mean,
+                r.kl_max, r.max_abs_logit_diff);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<quant::QuantType>> ParseTypes(const std::string& list) {
   std::vector<quant::QuantType> types;
   const std::vector<std::string> names = absl::StrSplit(list, ',', absl::SkipEmpty());
@@ -256,6 +290,9 @@ absl::Status Run() {
       "goals: pp >= llama.cpp's pp512 here (pp goal); tg >= %.0f%% of bound for Q8_0 and "
       "Q4_0\n",
       100 * kTargetFractionOfBound);
+  if (const int tokens = absl::GetFlag(FLAGS_fidelity); tokens > 0) {
+    GB_RETURN_IF_ERROR(PrintFidelity(dir, types, pool, tokens));
+  }
   return absl::OkStatus();
 }
 
