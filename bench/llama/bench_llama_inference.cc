@@ -223,23 +223,16 @@ absl::StatusOr<std::vector<quant::QuantType>> ParseTypes(const std::string& list
   return types;
 }
 
-absl::Status Run() {
-  const int threads = absl::GetFlag(FLAGS_threads), pp = absl::GetFlag(FLAGS_pp),
-            tg = absl::GetFlag(FLAGS_tg), reps = absl::GetFlag(FLAGS_reps);
-  GB_ASSIGN_OR_RETURN(const std::vector<quant::QuantType> types,
-                      ParseTypes(absl::GetFlag(FLAGS_types)));
-  const std::filesystem::path dir = absl::GetFlag(FLAGS_dir);
-  std::filesystem::create_directories(dir);
-  std::vector<std::string> files;
-  for (quant::QuantType type : types) {
-    GB_ASSIGN_OR_RETURN(std::string file, ModelFile(dir, type));
-    files.push_back(std::move(file));
-  }
+// Measures pp and tg of each type's file and prints them beside the
+// bandwidth bound of generation.
+absl::Status PrintSpeed(const std::vector<quant::QuantType>& types,
+                        const std::vector<std::string>& files, ThreadPool& pool, int pp, int tg,
+                        int reps) {
   // The triad is probed before each type and once more at the end, and the
   // best figure sets the bound: when other work loads the machine, a probe
   // that ran in a quiet moment is the closest to what it can stream.
   PeakProbeOptions probe;
-  probe.threads = threads;
+  probe.threads = pool.num_threads();
   probe.target_seconds = 0.5;
   double triad_gb_per_s = 0;
   auto probe_triad = [&]() -> absl::Status {
@@ -248,7 +241,6 @@ absl::Status Run() {
     triad_gb_per_s = std::max(triad_gb_per_s, triad.value);
     return absl::OkStatus();
   };
-  ThreadPool pool(threads);
   std::vector<Figures> figures;
   for (const std::string& file : files) {
     GB_RETURN_IF_ERROR(probe_triad());
@@ -261,14 +253,14 @@ absl::Status Run() {
   std::printf(
       "llama 1B shape (dim 2048, 16 layers, 32/8 heads, ff 5632, vocab 32000), "
       "%d threads, best of %d\n",
-      threads, reps);
+      pool.num_threads(), reps);
   std::printf(
       "quantized models keep only token_embd.weight and *norm* unquantized "
       "(output.weight is quantized)\n");
   std::printf(
       "triad bandwidth %.1f GB/s (%d threads, best of %zu probes); bound = triad / bytes per "
       "generated token\n",
-      triad_gb_per_s, threads, files.size() + 1);
+      triad_gb_per_s, pool.num_threads(), files.size() + 1);
   std::printf("%-6s %9s %8s %8s %7s %8s %8s %9s %8s %5s %5s\n", "type", "MB/token", "pp t/s",
               "(own)", "pp goal", "tg t/s", "(own)", "bound t/s", "tg/bound", "pp", "tg");
   for (size_t i = 0; i < types.size(); ++i) {
@@ -290,6 +282,23 @@ absl::Status Run() {
       "goals: pp >= llama.cpp's pp512 here (pp goal); tg >= %.0f%% of bound for Q8_0 and "
       "Q4_0\n",
       100 * kTargetFractionOfBound);
+  return absl::OkStatus();
+}
+
+absl::Status Run() {
+  const int threads = absl::GetFlag(FLAGS_threads), pp = absl::GetFlag(FLAGS_pp),
+            tg = absl::GetFlag(FLAGS_tg), reps = absl::GetFlag(FLAGS_reps);
+  GB_ASSIGN_OR_RETURN(const std::vector<quant::QuantType> types,
+                      ParseTypes(absl::GetFlag(FLAGS_types)));
+  const std::filesystem::path dir = absl::GetFlag(FLAGS_dir);
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> files;
+  for (quant::QuantType type : types) {
+    GB_ASSIGN_OR_RETURN(std::string file, ModelFile(dir, type));
+    files.push_back(std::move(file));
+  }
+  ThreadPool pool(threads);
+  if (pp > 0 || tg > 0) GB_RETURN_IF_ERROR(PrintSpeed(types, files, pool, pp, tg, reps));
   if (const int tokens = absl::GetFlag(FLAGS_fidelity); tokens > 0) {
     GB_RETURN_IF_ERROR(PrintFidelity(dir, types, pool, tokens));
   }
