@@ -38,7 +38,8 @@ namespace gridbench::kernels {
 class ThreadPool {
  public:
   // `num_threads` is the total number of threads that run work, the caller
-  // included; values below 1 are treated as 1.
+  // included; values below 1 are treated as 1, above kMaxThreads as
+  // kMaxThreads.
   explicit ThreadPool(int num_threads);
   // Joins the worker threads. No ParallelFor may be running.
   ~ThreadPool();
@@ -50,6 +51,8 @@ class ThreadPool {
 
   // How long a waiting thread spins before it blocks.
   static constexpr int64_t kSpinMicros = 100;
+  // The workers inside a job are counted in 16 bits (see job_state_).
+  static constexpr int kMaxThreads = 1 << 16;
 
   // Calls fn(begin, end) on disjoint ranges that together cover [0, n), from
   // up to num_threads() threads, and returns when every call has returned.
@@ -69,6 +72,7 @@ class ThreadPool {
   static constexpr uint64_t kActiveMask = 0xFFFF;
   static constexpr uint64_t kClosed = uint64_t{1} << 16;
   static constexpr int kGenerationShift = 17;
+  static_assert(kMaxThreads - 1 <= kActiveMask, "a full pool's workers must fit in the count");
 
   void WorkerLoop();
   // Runs chunks of the current job until none are left.
