@@ -66,6 +66,13 @@ constexpr int kPrefetchBytes = 4096;
                     _mm_loadu_ps(d_act + b));
 }
 
+// acc plus dot's int32 lanes, as floats, each times the scale of s that
+// `lane_scale` picks for it.
+[[gnu::always_inline]] inline __m512 AddScaled(__m512 acc, __m512i dot, __m512i lane_scale,
+                                               __m512 s) {
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_permutexvar_ps(lane_scale, s), acc);
+}
+
 // --- Q8_0: pairs of blocks.
 
 // One prepared pair of activation blocks.
@@ -126,15 +133,14 @@ float RowDotQ8_0(const uint8_t* row, const PreparedQ8_0& act, int64_t blocks) {
     const __m512i dot0 = PairDotQ8_0(w, w + kBlockBytes, act.pairs[b / 2]);
     const __m512i dot1 =
         PairDotQ8_0(w + 2 * kBlockBytes, w + 3 * kBlockBytes, act.pairs[b / 2 + 1]);
-    acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot0), _mm512_permutexvar_ps(first, s), acc0);
-    acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot1), _mm512_permutexvar_ps(second, s), acc1);
+    acc0 = AddScaled(acc0, dot0, first, s);
+    acc1 = AddScaled(acc1, dot1, second, s);
   }
   if (b + 2 <= blocks) {
     const uint8_t* w = row + b * kBlockBytes;
     const __m512 s = _mm512_castps128_ps512(Scales4(
         row, kBlockBytes, act.d.data(), b, static_cast<int>(std::min<int64_t>(4, blocks - b))));
-    acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(PairDotQ8_0(w, w + kBlockBytes, act.pairs[b / 2])),
-                           _mm512_permutexvar_ps(first, s), acc0);
+    acc0 = AddScaled(acc0, PairDotQ8_0(w, w + kBlockBytes, act.pairs[b / 2]), first, s);
     b += 2;
   }
   float sum = SumLanes(_mm512_add_ps(acc0, acc1));
@@ -227,13 +233,12 @@ float RowDotQ4_0(const uint8_t* row, const PreparedQ4_0& act, int64_t blocks) {
     const __m512 s = _mm512_castps256_ps512(Scales8Q4_0(row, act.d.data(), b));
     const __m512i dot0 = QuadDotQ4_0(w, act.quads[b / 4]);
     const __m512i dot1 = QuadDotQ4_0(w + 4 * kBlockBytes, act.quads[b / 4 + 1]);
-    acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot0), _mm512_permutexvar_ps(first, s), acc0);
-    acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot1), _mm512_permutexvar_ps(second, s), acc1);
+    acc0 = AddScaled(acc0, dot0, first, s);
+    acc1 = AddScaled(acc1, dot1, second, s);
   }
   if (b + 4 <= blocks) {
     const __m512 s = _mm512_castps128_ps512(Scales4(row, kBlockBytes, act.d.data(), b, 4));
-    acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(QuadDotQ4_0(row + b * kBlockBytes, act.quads[b / 4])),
-                           _mm512_permutexvar_ps(first, s), acc0);
+    acc0 = AddScaled(acc0, QuadDotQ4_0(row + b * kBlockBytes, act.quads[b / 4]), first, s);
     b += 4;
   }
   float sum = SumLanes(_mm512_add_ps(acc0, acc1));
