@@ -376,8 +376,8 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
 }
 
 ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
-                                         const gridbench::v1::SignedResult& r,
-                                         gridbench::v1::StoredResult* to_store) {
+                                         gridbench::v1::StoredResult* result) {
+  const gridbench::v1::SignedResult& r = result->signed_();
   StdMutexLock lock(mu_);
   auto it = tasks_.find(r.task_id());
   if (it == tasks_.end()) return ResultVerdict::kStale;
@@ -393,10 +393,9 @@ ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
     return ResultVerdict::kStale;
   }
   task.committing = true;
-  *to_store->mutable_signed_() = r;
-  to_store->set_job_id(task.record.task.job_id());
-  to_store->set_task_name(task.record.task.spec().name());
-  to_store->set_stored_unix_nanos(clock_->NowNanos());
+  result->set_job_id(task.record.task.job_id());
+  result->set_task_name(task.record.task.spec().name());
+  result->set_stored_unix_nanos(clock_->NowNanos());
   return ResultVerdict::kStore;
 }
 

@@ -94,11 +94,11 @@ class TaskScheduler {
   void OnHeartbeat(const std::string& worker_id, const gridbench::v1::Heartbeat& heartbeat);
   void OnProgress(const std::string& worker_id, const gridbench::v1::Progress& progress);
   void OnFailure(const std::string& worker_id, const gridbench::v1::AttemptFailure& failure);
-  // For a result whose signature verified. kStore marks the attempt as
-  // committing, so its lease cannot expire while the store writes it, and
-  // fills `to_store` with the result and where it belongs.
-  ResultVerdict CheckResult(const std::string& worker_id, const gridbench::v1::SignedResult& r,
-                            gridbench::v1::StoredResult* to_store);
+  // For a result whose signature verified, in `result->signed_()` (the
+  // caller moves it there, so the payload is not copied). kStore marks the
+  // attempt as committing, so its lease cannot expire while the store writes
+  // it, and fills in the rest of `result`: where it belongs.
+  ResultVerdict CheckResult(const std::string& worker_id, gridbench::v1::StoredResult* result);
   // After the store committed (ok) or refused the result CheckResult passed;
   // only the task and attempt ids of `r` are read.
   void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,

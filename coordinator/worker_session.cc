@@ -138,7 +138,7 @@ absl::Status WorkerSession::HandleProof(const gridbench::v1::ChallengeResponse& 
   return scheduler_->AttachSession(hello_, this);
 }
 
-absl::Status WorkerSession::HandleAttached(const gridbench::v1::WorkerMessage& message) {
+absl::Status WorkerSession::HandleAttached(gridbench::v1::WorkerMessage& message) {
   const std::string& worker_id = hello_.worker_id();
   switch (message.body_case()) {
     case gridbench::v1::WorkerMessage::kHeartbeat:
@@ -151,7 +151,7 @@ absl::Status WorkerSession::HandleAttached(const gridbench::v1::WorkerMessage& m
       scheduler_->OnFailure(worker_id, message.failure());
       return absl::OkStatus();
     case gridbench::v1::WorkerMessage::kResult:
-      HandleResult(message.result());
+      HandleResult(message.mutable_result());
       return absl::OkStatus();
     default:
       return absl::InvalidArgumentError(
@@ -168,16 +168,18 @@ void WorkerSession::Refuse(const gridbench::v1::SignedResult& result, const std:
   Send(AckFor(result, false, why));
 }
 
-void WorkerSession::HandleResult(const gridbench::v1::SignedResult& result) {
+void WorkerSession::HandleResult(gridbench::v1::SignedResult* signed_result) {
   const std::string& worker_id = hello_.worker_id();
-  if (result.worker_id() != worker_id) {
-    return Refuse(result, "signature_refused", "result names another worker");
+  if (signed_result->worker_id() != worker_id) {
+    return Refuse(*signed_result, "signature_refused", "result names another worker");
   }
-  if (absl::Status s = VerifyResultSignature(result, public_key_); !s.ok()) {
-    return Refuse(result, "signature_refused", std::string(s.message()));
+  if (absl::Status s = VerifyResultSignature(*signed_result, public_key_); !s.ok()) {
+    return Refuse(*signed_result, "signature_refused", std::string(s.message()));
   }
   gridbench::v1::StoredResult stored;
-  switch (scheduler_->CheckResult(worker_id, result, &stored)) {
+  stored.mutable_signed_()->Swap(signed_result);
+  const gridbench::v1::SignedResult& result = stored.signed_();
+  switch (scheduler_->CheckResult(worker_id, &stored)) {
     case ResultVerdict::kStale:
       return Refuse(result, "stale_result",
                     "stale lease: the attempt was given up or is not this worker's");

@@ -43,8 +43,10 @@ class WorkerSession final : public grpc::ServerBidiReactor<gridbench::v1::Worker
   // Each returns a non-OK status to end the session with.
   absl::Status HandleHello(const gridbench::v1::Hello& hello);
   absl::Status HandleProof(const gridbench::v1::ChallengeResponse& proof);
-  absl::Status HandleAttached(const gridbench::v1::WorkerMessage& message);
-  void HandleResult(const gridbench::v1::SignedResult& result);
+  absl::Status HandleAttached(gridbench::v1::WorkerMessage& message);
+  // Moves a result it accepts out of `signed_result` (the read buffer's)
+  // into the store, rather than copying it.
+  void HandleResult(gridbench::v1::SignedResult* signed_result);
   void Refuse(const gridbench::v1::SignedResult& result, const std::string& audit_kind,
               const std::string& why);
   void StartNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

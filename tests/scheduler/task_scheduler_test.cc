@@ -99,7 +99,13 @@ class TaskSchedulerTest : public ::testing::Test {
     return r;
   }
 
-  gridbench::v1::StoredResult unused_;
+  // CheckResult as the session calls it, with `r` in the StoredResult.
+  ResultVerdict Check(const std::string& worker_id, const gridbench::v1::SignedResult& r) {
+    gridbench::v1::StoredResult stored;
+    *stored.mutable_signed_() = r;
+    return scheduler_->CheckResult(worker_id, &stored);
+  }
+
   std::string dir_;
   ManualClock clock_;
   CoordinatorConfig config_;
@@ -139,14 +145,14 @@ TEST_F(TaskSchedulerTest, ResultIsStoredOnceAndStaleOrReplayedCopiesAreRefused) 
 
   auto stale = result;
   stale.set_lease_id("l-not-the-lease");
-  EXPECT_EQ(scheduler_->CheckResult(w, stale, &unused_), ResultVerdict::kStale);
-  EXPECT_EQ(scheduler_->CheckResult("w-other", result, &unused_), ResultVerdict::kStale);
+  EXPECT_EQ(Check(w, stale), ResultVerdict::kStale);
+  EXPECT_EQ(Check("w-other", result), ResultVerdict::kStale);
 
-  ASSERT_EQ(scheduler_->CheckResult(w, result, &unused_), ResultVerdict::kStore);
-  EXPECT_EQ(scheduler_->CheckResult(w, result, &unused_), ResultVerdict::kAlreadyStored)
+  ASSERT_EQ(Check(w, result), ResultVerdict::kStore);
+  EXPECT_EQ(Check(w, result), ResultVerdict::kAlreadyStored)
       << "a copy arriving while the first is committing";
   scheduler_->OnResultStored(w, result, absl::OkStatus());
-  EXPECT_EQ(scheduler_->CheckResult(w, result, &unused_), ResultVerdict::kAlreadyStored);
+  EXPECT_EQ(Check(w, result), ResultVerdict::kAlreadyStored);
   auto view = scheduler_->GetJob(job);
   EXPECT_EQ(view->state(), gridbench::v1::JOB_STATE_SUCCEEDED);
 }
@@ -171,8 +177,7 @@ TEST_F(TaskSchedulerTest, SilentWorkerIsLostAndTaskRetriesOnAnotherWorker) {
   const auto retry = link2.Assignments()[0];
   EXPECT_NE(retry.lease_id(), link1.Assignments()[0].lease_id());
   // The lost worker's late result is stale now.
-  EXPECT_EQ(scheduler_->CheckResult(w1, ResultFor(w1, link1.Assignments()[0]), &unused_),
-            ResultVerdict::kStale);
+  EXPECT_EQ(Check(w1, ResultFor(w1, link1.Assignments()[0])), ResultVerdict::kStale);
   auto view = scheduler_->GetJob(job);
   EXPECT_EQ(view->tasks(0).attempts_size(), 2);
   EXPECT_EQ(view->tasks(0).attempts(0).state(), gridbench::v1::ATTEMPT_STATE_FAILED);
