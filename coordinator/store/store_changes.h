@@ -1,8 +1,9 @@
 // The store's changes as SQL: each function writes one logical change on the
 // writer's connection, inside the transaction the StoreWriter opened (which
-// rolls a failed change back alone). They validate what SQL cannot (empty ids, unparseable payloads) so
-// bad input fails with INVALID_ARGUMENT naming the field, and leave the rest
-// to the schema's constraints (see sqlite_db.h for how those map).
+// rolls a failed change back alone). They validate what SQL cannot (empty
+// ids, unparseable payloads) so bad input fails with INVALID_ARGUMENT naming
+// the field, and leave the rest to the schema's constraints (see sqlite_db.h
+// for how those map).
 //
 // Thread-safety: as for SqliteDb (the writer thread only).
 #ifndef GRIDBENCH_COORDINATOR_STORE_STORE_CHANGES_H_
