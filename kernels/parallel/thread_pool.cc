@@ -45,9 +45,7 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::clamp(num_threads, 1
 
 ThreadPool::~ThreadPool() {
   stopping_.store(true, std::memory_order_release);
-  // Taking the lock orders the store before any sleeper's last check.
-  { std::lock_guard<std::mutex> lock(mu_); }
-  job_published_.notify_all();
+  Wake(job_published_);
   for (std::thread& t : workers_) t.join();
 }
 
@@ -59,15 +57,24 @@ void ThreadPool::RunChunks() {
   }
 }
 
+template <typename Ready>
+void ThreadPool::Await(std::condition_variable& cv, const Ready& ready) {
+  if (SpinUntil(ready)) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv.wait(lock, ready);
+}
+
+void ThreadPool::Wake(std::condition_variable& cv) {
+  { std::lock_guard<std::mutex> lock(mu_); }
+  cv.notify_all();
+}
+
 std::optional<uint64_t> ThreadPool::AwaitJob(uint64_t seen) {
   const auto ready = [&] {
     return stopping_.load(std::memory_order_acquire) ||
            job_state_.load(std::memory_order_acquire) >> kGenerationShift != seen;
   };
-  if (!SpinUntil(ready)) {
-    std::unique_lock<std::mutex> lock(mu_);
-    job_published_.wait(lock, ready);
-  }
+  Await(job_published_, ready);
   if (stopping_.load(std::memory_order_acquire)) return std::nullopt;
   return job_state_.load(std::memory_order_acquire);
 }
@@ -84,8 +91,7 @@ void ThreadPool::TakePart(uint64_t state) {
   if ((left & kClosed) != 0 && (left & kActiveMask) == 0) {
     // The caller may see the count reach 0 while spinning and return; the
     // pool (and mu_) outlives this thread, which the destructor joins.
-    { std::lock_guard<std::mutex> lock(mu_); }
-    workers_left_.notify_one();
+    Wake(workers_left_);
   }
 }
 
@@ -103,10 +109,8 @@ void ThreadPool::WorkerLoop() {
 void ThreadPool::CloseJob() {
   const uint64_t state = job_state_.fetch_or(kClosed, std::memory_order_acq_rel);
   if ((state & kActiveMask) == 0) return;
-  const auto left = [&] { return (job_state_.load(std::memory_order_acquire) & kActiveMask) == 0; };
-  if (SpinUntil(left)) return;
-  std::unique_lock<std::mutex> lock(mu_);
-  workers_left_.wait(lock, left);
+  Await(workers_left_,
+        [&] { return (job_state_.load(std::memory_order_acquire) & kActiveMask) == 0; });
 }
 
 void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
@@ -128,9 +132,7 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
   next_.store(0, std::memory_order_relaxed);
   const uint64_t generation = (job_state_.load(std::memory_order_relaxed) >> kGenerationShift) + 1;
   job_state_.store(generation << kGenerationShift, std::memory_order_release);
-  // Taking the lock orders the store before any sleeper's last check.
-  { std::lock_guard<std::mutex> lock(mu_); }
-  job_published_.notify_all();
+  Wake(job_published_);
   // While the caller runs chunks it counts as a pool thread, so a nested call
   // from fn runs inline instead of waiting for call_mu_, which it holds.
   const ThreadPool* outer = current_pool;

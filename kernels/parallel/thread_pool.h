@@ -85,6 +85,12 @@ class ThreadPool {
   void TakePart(uint64_t state);
   // Closes the current job and waits until the workers inside it have left.
   void CloseJob();
+  // Waits until ready(): spins for kSpinMicros, then blocks on `cv`.
+  template <typename Ready>
+  void Await(std::condition_variable& cv, const Ready& ready);
+  // Wakes the threads blocked on `cv` after the caller changed what they wait
+  // for. Taking mu_ first orders that change before any sleeper's last check.
+  void Wake(std::condition_variable& cv);
 
   // Constant after construction.
   const int num_threads_;
