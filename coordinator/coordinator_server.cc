@@ -1,5 +1,6 @@
 #include "coordinator/coordinator_server.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -110,6 +111,7 @@ absl::Status CoordinatorServer::Init() {
 }
 
 void CoordinatorServer::TickLoop() {
+  pthread_setname_np(pthread_self(), "sched-ticker");
   // Often enough that lease expiry and retries are timely; cheap when idle.
   const absl::Duration period =
       absl::Seconds(std::min(0.25, config_.heartbeat_interval_seconds / 4));
@@ -123,9 +125,11 @@ void CoordinatorServer::Shutdown() {
     stop_ticking_.Notify();
     ticker_.join();
   }
-  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (server_ != nullptr)
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (store_ != nullptr) {
-    if (absl::Status s = store_->Flush(); !s.ok()) spdlog::error("final commit failed: {}", s.ToString());
+    if (absl::Status s = store_->Flush(); !s.ok())
+      spdlog::error("final commit failed: {}", s.ToString());
   }
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -26,6 +27,22 @@ std::string ReadTrimmed(const std::string& path) {
   std::string value;
   in >> value;
   return value;
+}
+
+// User+system CPU seconds from a /proc stat file, and the command name in
+// its parentheses into `name` when given.
+double StatCpuSeconds(const std::string& path, std::string* name) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const size_t open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return 0;
+  if (name != nullptr) *name = line.substr(open + 1, close - open - 1);
+  // Fields after the parenthesised name; utime and stime are 14 and 15.
+  std::vector<std::string> fields = absl::StrSplit(line.substr(close + 2), ' ');
+  if (fields.size() < 13) return 0;
+  const double ticks = std::stod(fields[11]) + std::stod(fields[12]);
+  return ticks / sysconf(_SC_CLK_TCK);
 }
 
 }  // namespace
@@ -75,16 +92,21 @@ int StopCoordinator(const CoordinatorProcess& process) {
 }
 
 double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  std::getline(in, line);
-  // Fields after the parenthesised command name; utime and stime are 14 and 15.
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> fields = absl::StrSplit(line.substr(close + 2), ' ');
-  if (fields.size() < 13) return 0;
-  const double ticks = std::stod(fields[11]) + std::stod(fields[12]);
-  return ticks / sysconf(_SC_CLK_TCK);
+  return StatCpuSeconds(absl::StrCat("/proc/", pid, "/stat"), nullptr);
+}
+
+std::map<pid_t, ThreadCpu> ThreadCpuSeconds(pid_t pid) {
+  std::map<pid_t, ThreadCpu> threads;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), error)) {
+    pid_t tid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &tid)) continue;
+    ThreadCpu thread;
+    thread.seconds = StatCpuSeconds(entry.path().string() + "/stat", &thread.name);
+    threads[tid] = thread;
+  }
+  return threads;
 }
 
 }  // namespace gridbench::bench

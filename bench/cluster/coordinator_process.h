@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,14 @@ absl::StatusOr<CoordinatorProcess> StartCoordinator(const std::string& binary,
 int StopCoordinator(const CoordinatorProcess& process);
 // User+system CPU seconds the process has used so far (from /proc).
 double ProcessCpuSeconds(pid_t pid);
+
+struct ThreadCpu {
+  std::string name;  // As the thread named itself (at most 15 characters).
+  double seconds = 0;
+};
+// User+system CPU seconds of each of the process's threads so far, by thread
+// id (from /proc). A single busy thread is a bound no number of cores lifts.
+std::map<pid_t, ThreadCpu> ThreadCpuSeconds(pid_t pid);
 
 }  // namespace gridbench::bench
 

@@ -17,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/cluster/coordinator_process.h"
 #include "bench/cluster/load_session.h"
@@ -65,7 +67,7 @@ struct VerifyCost {
   double cpu_micros = 0;  // CPU time of one verification.
 };
 
-double ThreadCpuSeconds() {
+double CallingThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
@@ -91,11 +93,11 @@ VerifyCost MeasureVerify(const std::string& payload, int threads, double seconds
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
-      const double cpu_start = ThreadCpuSeconds();
+      const double cpu_start = CallingThreadCpuSeconds();
       while (absl::Now() < end && gb::VerifyResultSignature(result, key.public_key).ok()) {
         verified++;
       }
-      cpu_nanos += static_cast<int64_t>((ThreadCpuSeconds() - cpu_start) * 1e9);
+      cpu_nanos += static_cast<int64_t>((CallingThreadCpuSeconds() - cpu_start) * 1e9);
     });
   }
   for (auto& thread : pool) thread.join();
@@ -109,6 +111,36 @@ double QuantileMillis(std::vector<int64_t>& values, double q) {
   const size_t k = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
   std::nth_element(values.begin(), values.begin() + k, values.end());
   return values[k] / 1e6;
+}
+
+// A process's threads that used the most CPU between two snapshots,
+// grouped by name, each group with its busiest thread's share of one core
+// over `seconds`: near 100% marks the stage that more cores cannot speed up.
+std::string BusiestThreads(const std::map<pid_t, gb::bench::ThreadCpu>& before,
+                           const std::map<pid_t, gb::bench::ThreadCpu>& after, double seconds) {
+  struct Group {
+    int threads = 0;
+    double total = 0, busiest = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (const auto& [tid, thread] : after) {
+    auto it = before.find(tid);
+    const double used = thread.seconds - (it == before.end() ? 0 : it->second.seconds);
+    Group& group = groups[thread.name];
+    ++group.threads;
+    group.total += used;
+    group.busiest = std::max(group.busiest, used);
+  }
+  std::vector<std::pair<std::string, Group>> sorted(groups.begin(), groups.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.total > b.second.total; });
+  std::string out;
+  for (size_t i = 0; i < std::min<size_t>(sorted.size(), 6); ++i) {
+    const auto& [name, group] = sorted[i];
+    absl::StrAppendFormat(&out, "  %-16s x%-4d %7.2f CPU s, busiest %3.0f%% of a core\n", name,
+                          group.threads, group.total, 100 * group.busiest / seconds);
+  }
+  return out;
 }
 
 }  // namespace
@@ -132,7 +164,9 @@ int main(int argc, char** argv) {
   auto coordinator = gb::bench::StartCoordinator(
       binary, dir, "heartbeat_interval_seconds: 10\nlease_timeout_seconds: 120\n");
   if (!coordinator.ok()) return Fail(coordinator.status().ToString());
-  auto channel = *gb::MakeChannel(coordinator->address, gb::TlsFiles{.insecure = true});
+  gb::TlsFiles plaintext;
+  plaintext.insecure = true;
+  auto channel = *gb::MakeChannel(coordinator->address, plaintext);
   auto api = gridbench::v1::Gridbench::NewStub(channel);
   auto gateway = gridbench::v1::WorkerGateway::NewStub(channel);
 
@@ -179,6 +213,9 @@ int main(int argc, char** argv) {
   gb::bench::LoadCounters counters;
   std::vector<std::unique_ptr<gb::bench::LoadSession>> sessions;
   const double cpu_before = gb::bench::ProcessCpuSeconds(coordinator->pid);
+  const auto threads_before = gb::bench::ThreadCpuSeconds(coordinator->pid);
+  const auto own_threads_before = gb::bench::ThreadCpuSeconds(getpid());
+  const absl::Time window_start = absl::Now();
   const double own_cpu_before = gb::bench::ProcessCpuSeconds(getpid());
   for (auto& [id, key] : enrolled) {
     sessions.push_back(
@@ -190,6 +227,11 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   const double coordinator_cpu = gb::bench::ProcessCpuSeconds(coordinator->pid) - cpu_before;
+  const double window = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const std::string busiest =
+      BusiestThreads(threads_before, gb::bench::ThreadCpuSeconds(coordinator->pid), window);
+  const std::string own_busiest =
+      BusiestThreads(own_threads_before, gb::bench::ThreadCpuSeconds(getpid()), window);
   const double own_cpu = gb::bench::ProcessCpuSeconds(getpid()) - own_cpu_before;
   std::vector<int64_t> latencies;
   for (auto& session : sessions) {
@@ -229,7 +271,10 @@ int main(int argc, char** argv) {
             << cores * 1e6 / verify.cpu_micros << " (as run: " << verify.per_second << ")\n"
             << "rate / verify-only ceiling          " << rate * verify.cpu_micros / (cores * 1e6)
             << "\n"
-            << "coordinator exit status             " << exit_status << "\n";
+            << "coordinator exit status             " << exit_status << "\n"
+            << "coordinator threads, busiest first:\n"
+            << busiest << "load generator threads, busiest first:\n"
+            << own_busiest;
   std::filesystem::remove_all(dir);
   const bool ok = counters.results_accepted == results && stored == results;
   if (!ok) std::cerr << "result_load: not every result was acknowledged and stored\n";
