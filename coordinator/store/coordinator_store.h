@@ -12,8 +12,9 @@
 // its group: the writer rolls it back alone (see store_writer.h).
 //
 // Thread-safety: every method may be called from any thread. `done`
-// callbacks run on the writer thread, one at a time, in queue order; they
-// must not block (hand long work elsewhere) and may queue further changes.
+// callbacks run on the store's callback thread, one at a time, in queue
+// order, while the writer commits the next group; they must not block (hand
+// long work elsewhere) and may queue further changes.
 #ifndef GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
 #define GRIDBENCH_COORDINATOR_STORE_COORDINATOR_STORE_H_
 
@@ -99,7 +100,7 @@ class CoordinatorStore {
   // this binary knows; INTERNAL for SQLite errors, naming the path.
   static absl::StatusOr<std::unique_ptr<CoordinatorStore>> Open(const std::string& path);
 
-  // Commits everything queued, then stops the writer thread.
+  // Commits everything queued, then stops the writer and callback threads.
   ~CoordinatorStore();
 
   CoordinatorStore(const CoordinatorStore&) = delete;

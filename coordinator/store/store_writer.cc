@@ -1,5 +1,7 @@
 #include "coordinator/store/store_writer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -18,10 +20,12 @@ absl::Status RunStatement(SqliteDb& db, absl::string_view purpose, absl::string_
 }  // namespace
 
 StoreWriter::StoreWriter(std::unique_ptr<SqliteDb> db)
-    : db_(std::move(db)), thread_([this] { Run(); }) {}
+    : db_(std::move(db)),
+      writer_([this] { WriteLoop(); }),
+      callbacks_([this] { CallbackLoop(); }) {}
 
 StoreWriter::~StoreWriter() {
-  if (thread_.joinable()) Stop();
+  if (writer_.joinable()) Stop();
 }
 
 void StoreWriter::Stop() {
@@ -30,7 +34,8 @@ void StoreWriter::Stop() {
     stopping_ = true;
     work_queued_.Signal();
   }
-  thread_.join();
+  writer_.join();
+  callbacks_.join();
 }
 
 void StoreWriter::Enqueue(Change change, Done done) {
@@ -41,9 +46,11 @@ void StoreWriter::Enqueue(Change change, Done done) {
 }
 
 absl::Status StoreWriter::Flush() {
-  if (std::this_thread::get_id() == thread_.get_id()) {
+  const std::thread::id self = std::this_thread::get_id();
+  if (self == writer_.get_id() || self == callbacks_.get_id()) {
     return absl::FailedPreconditionError(
-        "CoordinatorStore::Flush called from a done callback; it would wait for itself");
+        "CoordinatorStore::Flush called from a change or a done callback; it would wait for "
+        "itself");
   }
   StdMutexLock lock(mu_);
   const int64_t target = enqueued_;
@@ -61,40 +68,73 @@ void StoreWriter::NoteUnreported(const absl::Status& status) {
   if (unreported_error_.ok()) unreported_error_ = status;
 }
 
-void StoreWriter::Run() {
-  std::vector<Item> group;  // Reused, so its storage is not freed per group.
+void StoreWriter::WriteLoop() {
+  // Named for top(1) and the load generator's per-thread report: the writer
+  // is the stage of a result that more cores do not parallelise.
+  pthread_setname_np(pthread_self(), "store-writer");
   while (true) {
+    std::vector<Item> group = TakeGroup();
+    if (group.empty()) break;
+    std::vector<absl::Status> statuses = CommitGroup(group);
+    StdMutexLock lock(mu_);
+    committed_.push_back(CommittedGroup{std::move(group), std::move(statuses)});
+    group_committed_.Signal();
+  }
+  StdMutexLock lock(mu_);
+  writer_ended_ = true;
+  group_committed_.Signal();
+}
+
+std::vector<StoreWriter::Item> StoreWriter::TakeGroup() {
+  StdMutexLock lock(mu_);
+  // Stopping waits for the callbacks too: they may queue more changes.
+  while (queue_.empty() && !(stopping_ && finished_ == enqueued_)) work_queued_.Wait(mu_);
+  std::vector<Item> group;
+  if (!spare_groups_.empty()) {
+    group = std::move(spare_groups_.back());
+    spare_groups_.pop_back();
+  }
+  if (queue_.size() <= kMaxGroupSize) {
+    group.swap(queue_);  // The queue keeps the spare container's capacity.
+  } else {
+    std::move(queue_.begin(), queue_.begin() + kMaxGroupSize, std::back_inserter(group));
+    queue_.erase(queue_.begin(), queue_.begin() + kMaxGroupSize);
+  }
+  return group;
+}
+
+void StoreWriter::CallbackLoop() {
+  pthread_setname_np(pthread_self(), "store-callback");
+  while (true) {
+    CommittedGroup group;
     {
       StdMutexLock lock(mu_);
-      while (queue_.empty() && !stopping_) work_queued_.Wait(mu_);
-      if (queue_.empty()) return;  // Stopping, and everything has run.
-      if (queue_.size() <= kMaxGroupSize) {
-        group.swap(queue_);
-      } else {
-        std::move(queue_.begin(), queue_.begin() + kMaxGroupSize, std::back_inserter(group));
-        queue_.erase(queue_.begin(), queue_.begin() + kMaxGroupSize);
-      }
+      while (committed_.empty() && !writer_ended_) group_committed_.Wait(mu_);
+      if (committed_.empty()) return;  // The writer ended and nothing is left.
+      group = std::move(committed_.front());
+      committed_.pop_front();
     }
-    const auto size = static_cast<int64_t>(group.size());
-    RunGroup(group);
+    const auto size = static_cast<int64_t>(group.items.size());
+    RunCallbacks(group);
     StdMutexLock lock(mu_);
+    spare_groups_.push_back(std::move(group.items));
     finished_ += size;
     ++stats_.groups;
     stats_.changes += size;
     group_finished_.SignalAll();
+    work_queued_.Signal();  // A stopping writer waits for finished_.
   }
 }
 
-void StoreWriter::RunGroup(std::vector<Item>& group) {
-  const std::vector<absl::Status> statuses = CommitGroup(group);
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (group[i].done) {
-      group[i].done(statuses[i]);
-    } else if (!statuses[i].ok()) {
-      NoteUnreported(statuses[i]);
+void StoreWriter::RunCallbacks(CommittedGroup& group) {
+  for (size_t i = 0; i < group.items.size(); ++i) {
+    if (group.items[i].done) {
+      group.items[i].done(group.statuses[i]);
+    } else if (!group.statuses[i].ok()) {
+      NoteUnreported(group.statuses[i]);
     }
   }
-  group.clear();
+  group.items.clear();
 }
 
 std::vector<absl::Status> StoreWriter::CommitGroup(std::vector<Item>& group) {

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/schema.h"
 #include "coordinator/store/sqlite_db.h"
@@ -52,7 +54,7 @@ class StoreWriterTest : public ::testing::Test {
 
 TEST_F(StoreWriterTest, DoneRunsInOrderAndOnlyAfterCommit) {
   constexpr int kChanges = 300;
-  std::vector<int> order;  // Written by the writer thread only, read after Flush.
+  std::vector<int> order;  // Written by the callback thread only, read after Flush.
   std::vector<int64_t> visible;
   for (int i = 0; i < kChanges; ++i) {
     const std::string subject = "s" + std::to_string(i);
@@ -68,24 +70,57 @@ TEST_F(StoreWriterTest, DoneRunsInOrderAndOnlyAfterCommit) {
   EXPECT_EQ(visible, std::vector<int64_t>(kChanges / 50, 1));
 }
 
+// The writer does not wait for a group's callbacks before it commits the
+// next group: here the first callback returns only once a change queued after
+// it has run. A writer that ran callbacks itself would time out here.
+TEST_F(StoreWriterTest, NextGroupCommitsWhileCallbacksRun) {
+  absl::Notification callback_started, second_seen;
+  store_->AppendAudit(Entry("first"), [&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    callback_started.Notify();
+    EXPECT_TRUE(second_seen.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  });
+  callback_started.WaitForNotification();
+  store_->AppendAudit(Entry("second"),
+                      [&](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  // The second change is committed while the first callback still waits.
+  for (int i = 0; i < 3000 && CommittedRows("second") == 0; ++i)
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(CommittedRows("second"), 1);
+  second_seen.Notify();
+  EXPECT_TRUE(store_->Flush().ok());
+}
+
+// A duplicate result fails alone: the changes around it in its group are
+// committed.
 TEST_F(StoreWriterTest, FailingChangeFailsAloneInItsGroup) {
   testing::SeedAttempt(*store_, "w1", "j1", "t1", "a1");
-  ASSERT_TRUE(store_->Flush().ok());
-  const auto before = store_->commit_stats();
-  DoneLog log;
-  // Changes queued from a `done` callback are all waiting when the writer
-  // next looks at its queue, so these four form exactly one group.
-  store_->AppendAudit(Entry("trigger"), [&](absl::Status) {
-    store_->AppendAudit(Entry("before"), log.Callback(1));
-    store_->InsertResult(testing::MakeResult("j1", "t1", "a1", "w1"), log.Callback(2));
-    store_->InsertResult(testing::MakeResult("j1", "t1", "a1", "w1"), log.Callback(3));
-    store_->AppendAudit(Entry("after"), log.Callback(4));
-  });
-  ASSERT_TRUE(store_->Flush().ok());  // Until the trigger's callback has run...
-  ASSERT_TRUE(store_->Flush().ok());  // ...and the changes it queued.
-  const auto after = store_->commit_stats();
-  EXPECT_EQ(after.groups - before.groups, 2);
-  EXPECT_EQ(after.changes - before.changes, 5);
+  store_.reset();  // Commits the seed and leaves the file to this test's writer.
+  auto db = SqliteDb::Open(path_, SqliteDb::Mode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  DoneLog log;  // Outlives the writer, whose callbacks write to it.
+  StoreWriter writer(*std::move(db));
+  auto audit = [](const std::string& subject) {
+    return [subject](SqliteDb& db) { return WriteAudit(db, Entry(subject)); };
+  };
+  auto result = [](SqliteDb& db) {
+    return WriteNewResult(db, testing::MakeResult("j1", "t1", "a1", "w1"), 1);
+  };
+  writer.Enqueue(
+      [&](SqliteDb&) {
+        // Queued from the writer thread, so the next four share a group.
+        writer.Enqueue(audit("before"), log.Callback(1));
+        writer.Enqueue(result, log.Callback(2));
+        writer.Enqueue(result, log.Callback(3));
+        writer.Enqueue(audit("after"), log.Callback(4));
+        return absl::OkStatus();
+      },
+      nullptr);
+  ASSERT_TRUE(writer.Flush().ok());  // Until the first change has run...
+  ASSERT_TRUE(writer.Flush().ok());  // ...and the group it queued.
+  EXPECT_EQ(writer.stats().groups, 2);
+  EXPECT_EQ(writer.stats().changes, 5);
+  writer.Stop();
 
   const auto entries = log.entries();
   ASSERT_EQ(entries.size(), 4u);
@@ -95,7 +130,9 @@ TEST_F(StoreWriterTest, FailingChangeFailsAloneInItsGroup) {
   EXPECT_TRUE(entries[3].second.ok());
   EXPECT_EQ(CommittedRows("before"), 1);
   EXPECT_EQ(CommittedRows("after"), 1);
-  EXPECT_EQ(*store_->CountResultsForTask("t1"), 1);
+  auto reopened = CoordinatorStore::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->CountResultsForTask("t1"), 1);
 }
 
 TEST_F(StoreWriterTest, FlushReportsFailuresNobodyElseHeard) {
