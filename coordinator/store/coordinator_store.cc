@@ -95,9 +95,12 @@ void CoordinatorStore::UpsertAttempt(const std::string& task_id,
 }
 
 void CoordinatorStore::InsertResult(gridbench::v1::StoredResult result, Done done) {
+  // A payload that does not decode still fails in queue order, like any
+  // failed change, so `done` keeps its place among the others.
   impl_->writer.Enqueue(
-      [result = std::move(result)](SqliteDb& db) {
-        return WriteNewResult(db, result, absl::GetCurrentTimeNanos());
+      [row = DecodeResultRow(std::move(result))](SqliteDb& db) -> absl::Status {
+        if (!row.ok()) return row.status();
+        return WriteResultRow(db, *row, absl::GetCurrentTimeNanos());
       },
       std::move(done));
 }

@@ -140,51 +140,65 @@ absl::Status WriteAttempt(SqliteDb& db, const std::string& task_id, const Attemp
       .Run();
 }
 
-absl::Status WriteNewResult(SqliteDb& db, const StoredResult& result, int64_t stored_now_nanos) {
-  const gridbench::v1::SignedResult& signed_result = result.signed_();
-  const std::string& attempt_id = signed_result.attempt_id();
+absl::StatusOr<ResultRow> DecodeResultRow(StoredResult result) {
+  const std::string& attempt_id = result.signed_().attempt_id();
   GB_RETURN_IF_ERROR(RequireId("result attempt_id", attempt_id));
   ResultPayload payload;
-  if (!payload.ParseFromString(signed_result.payload())) {
+  if (!payload.ParseFromString(result.signed_().payload())) {
     return absl::InvalidArgumentError(
         absl::StrCat("result for attempt ", attempt_id, ": payload is not a ResultPayload"));
   }
-  const std::string purpose = "storing the result of attempt " + attempt_id;
-  GB_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(purpose, R"sql(
+  ResultRow row;
+  row.kind = std::move(*payload.mutable_kind());
+  row.summary = std::move(*payload.mutable_summary());
+  row.samples = EncodeSamples(payload.samples_seconds());
+  row.result = std::move(result);
+  return row;
+}
+
+absl::Status WriteResultRow(SqliteDb& db, const ResultRow& row, int64_t stored_now_nanos) {
+  const gridbench::v1::SignedResult& signed_result = row.result.signed_();
+  const std::string& attempt_id = signed_result.attempt_id();
+  GB_ASSIGN_OR_RETURN(Statement stmt,
+                      db.Prepare("storing the result of attempt " + attempt_id, R"sql(
       INSERT INTO results (attempt_id, task_id, job_id, worker_id, lease_id, sequence, payload,
                            signature, key_id, stored, kind, median, mean, stddev, min, max, p90,
                            p99, count, samples)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
               ?19, ?20))sql"));
-  const gridbench::v1::Summary& summary = payload.summary();
-  const absl::Status status =
-      stmt.BindText(1, attempt_id)
-          .BindText(2, signed_result.task_id())
-          .BindText(3, result.job_id())
-          .BindText(4, signed_result.worker_id())
-          .BindText(5, signed_result.lease_id())
-          .BindInt(6, static_cast<int64_t>(signed_result.sequence()))
-          .BindBlob(7, signed_result.payload())
-          .BindBlob(8, signed_result.signature())
-          .BindText(9, signed_result.key_id())
-          .BindInt(10,
-                   result.stored_unix_nanos() != 0 ? result.stored_unix_nanos() : stored_now_nanos)
-          .BindText(11, payload.kind())
-          .BindDouble(12, summary.median())
-          .BindDouble(13, summary.mean())
-          .BindDouble(14, summary.stddev())
-          .BindDouble(15, summary.min())
-          .BindDouble(16, summary.max())
-          .BindDouble(17, summary.p90())
-          .BindDouble(18, summary.p99())
-          .BindInt(19, summary.count())
-          .BindBlob(20, EncodeSamples(payload.samples_seconds()))
-          .Run();
+  const gridbench::v1::Summary& summary = row.summary;
+  const int64_t stored = row.result.stored_unix_nanos();
+  const absl::Status status = stmt.BindText(1, attempt_id)
+                                  .BindText(2, signed_result.task_id())
+                                  .BindText(3, row.result.job_id())
+                                  .BindText(4, signed_result.worker_id())
+                                  .BindText(5, signed_result.lease_id())
+                                  .BindInt(6, static_cast<int64_t>(signed_result.sequence()))
+                                  .BindBlob(7, signed_result.payload())
+                                  .BindBlob(8, signed_result.signature())
+                                  .BindText(9, signed_result.key_id())
+                                  .BindInt(10, stored != 0 ? stored : stored_now_nanos)
+                                  .BindText(11, row.kind)
+                                  .BindDouble(12, summary.median())
+                                  .BindDouble(13, summary.mean())
+                                  .BindDouble(14, summary.stddev())
+                                  .BindDouble(15, summary.min())
+                                  .BindDouble(16, summary.max())
+                                  .BindDouble(17, summary.p90())
+                                  .BindDouble(18, summary.p99())
+                                  .BindInt(19, summary.count())
+                                  .BindBlob(20, row.samples)
+                                  .Run();
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(
         absl::StrCat("a result for attempt ", attempt_id, " is already stored"));
   }
   return status;
+}
+
+absl::Status WriteNewResult(SqliteDb& db, const StoredResult& result, int64_t stored_now_nanos) {
+  GB_ASSIGN_OR_RETURN(ResultRow row, DecodeResultRow(result));
+  return WriteResultRow(db, row, stored_now_nanos);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
 #include "gridbench/v1/gridbench.pb.h"
@@ -42,9 +43,26 @@ absl::Status WriteTaskUpdate(SqliteDb& db, const TaskUpdate& update);
 absl::Status WriteAttempt(SqliteDb& db, const std::string& task_id,
                           const gridbench::v1::Attempt& attempt);
 
-// `stored_now_nanos` is used when `result.stored_unix_nanos` is 0.
+// A result with the columns decoded from its payload, ready for the writer.
+// Decoding is the costliest part of storing a result, and needs no database,
+// so it runs on the caller's thread rather than on the one writer thread.
+struct ResultRow {
+  gridbench::v1::StoredResult result;
+  std::string kind;
+  gridbench::v1::Summary summary;
+  std::string samples;  // EncodeSamples() of the payload's samples.
+};
+
+// INVALID_ARGUMENT for an empty attempt id or an unparseable payload. Runs
+// on any thread.
+absl::StatusOr<ResultRow> DecodeResultRow(gridbench::v1::StoredResult result);
+
+// `stored_now_nanos` is used when `row.result.stored_unix_nanos` is 0.
 // ALREADY_EXISTS for a second result of one attempt; FAILED_PRECONDITION for
-// an unknown attempt, task or job; INVALID_ARGUMENT for an unparseable payload.
+// an unknown attempt, task or job.
+absl::Status WriteResultRow(SqliteDb& db, const ResultRow& row, int64_t stored_now_nanos);
+
+// DecodeResultRow, then WriteResultRow.
 absl::Status WriteNewResult(SqliteDb& db, const gridbench::v1::StoredResult& result,
                             int64_t stored_now_nanos);
 
