@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "common/crypto.h"
 #include "coordinator/retry_backoff.h"
+#include "coordinator/store/row_ids.h"
 #include "coordinator/task_matching.h"
 #include "spdlog/spdlog.h"
 
@@ -33,10 +33,6 @@ bool IsFinalJobState(gridbench::v1::JobState state) {
 TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock)
     : config_(config), store_(store), clock_(clock), rng_(std::random_device{}()) {}
 
-std::string TaskScheduler::NewId(const char* prefix) {
-  return absl::StrCat(prefix, ToHex(RandomBytes(8)));
-}
-
 gridbench::v1::RetryPolicy TaskScheduler::EffectiveRetry(
     const gridbench::v1::TaskSpec& spec) const {
   gridbench::v1::RetryPolicy retry = config_.default_retry;
@@ -55,7 +51,7 @@ std::vector<TaskRecord> TaskScheduler::ExpandTasks(const gridbench::v1::JobSpec&
   auto add = [&](const gridbench::v1::TaskSpec& task_spec, const std::string& name,
                  const std::string& pinned) {
     TaskRecord record;
-    record.task.set_task_id(NewId("t-"));
+    record.task.set_task_id(TimeOrderedRowId("t-", now));
     record.task.set_job_id(job_id);
     *record.task.mutable_spec() = task_spec;
     record.task.mutable_spec()->set_name(name);
@@ -89,7 +85,7 @@ void TaskScheduler::SubmitJob(
   StdMutexLock lock(mu_);
   const int64_t now = clock_->NowNanos();
   JobEntry entry;
-  entry.job.set_job_id(NewId("j-"));
+  entry.job.set_job_id(RandomRowId("j-"));
   *entry.job.mutable_spec() = spec;
   entry.job.set_state(gridbench::v1::JOB_STATE_QUEUED);
   entry.job.set_submitter(submitter);
@@ -150,9 +146,9 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   TaskEntry& task = tasks_.at(*task_id);
   const int64_t now = clock_->NowNanos();
   Attempt* attempt = task.record.task.add_attempts();
-  attempt->set_attempt_id(NewId("a-"));
+  attempt->set_attempt_id(TimeOrderedRowId("a-", now));
   attempt->set_worker_id(worker.worker.worker_id());
-  attempt->set_lease_id(NewId("l-"));
+  attempt->set_lease_id(RandomRowId("l-"));
   attempt->set_state(gridbench::v1::ATTEMPT_STATE_RUNNING);
   attempt->set_started_unix_nanos(now);
   task.record.task.set_state(gridbench::v1::TASK_STATE_RUNNING);

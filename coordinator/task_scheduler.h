@@ -170,7 +170,6 @@ class TaskScheduler {
   std::vector<TaskRecord> ExpandTasks(const gridbench::v1::JobSpec& spec, const std::string& job_id,
                                       int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   gridbench::v1::RetryPolicy EffectiveRetry(const gridbench::v1::TaskSpec& spec) const;
-  std::string NewId(const char* prefix);
 
   // Constant after construction.
   const CoordinatorConfig config_;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/crypto.h"
+#include "coordinator/store/row_ids.h"
 #include "coordinator/task_matching.h"
 #include "coordinator/task_scheduler.h"
 #include "spdlog/spdlog.h"
@@ -67,7 +68,7 @@ void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
   }
   WorkerEntry entry;
   auto& worker = entry.worker;
-  worker.set_worker_id(NewId("w-"));
+  worker.set_worker_id(RandomRowId("w-"));
   worker.set_name(request.name());
   worker.set_state(gridbench::v1::WORKER_STATE_DISCONNECTED);
   *worker.mutable_labels() = request.labels();
