@@ -38,25 +38,34 @@ constexpr double kTolerance = 1e-5;
 // One validated Context for the whole program: lavapipe compiles pipelines
 // slowly, and its pipeline cache then serves every test. Destroyed after the
 // last test (SharedContextEnvironment), so the driver's allocations are freed
-// before LeakSanitizer looks.
-std::unique_ptr<vulkan::Context>& SharedContextSlot() {
-  static std::unique_ptr<vulkan::Context> ctx = []() -> std::unique_ptr<vulkan::Context> {
+// before LeakSanitizer looks. A null context with an OK status means this
+// machine has no Vulkan device; a failure to open one is an error.
+struct SharedContextState {
+  std::unique_ptr<vulkan::Context> ctx;
+  absl::Status status;
+};
+
+SharedContextState& SharedContextSlot() {
+  static SharedContextState state = [] {
+    SharedContextState state;
     absl::StatusOr<std::vector<vulkan::DeviceInfo>> devices = vulkan::EnumerateDevices();
-    if (!devices.ok() || devices->empty()) return nullptr;
+    if (!devices.ok() || devices->empty()) return state;
     vulkan::ContextOptions options;
     options.validation = true;
     absl::StatusOr<std::unique_ptr<vulkan::Context>> ctx = vulkan::Context::Create(options);
-    EXPECT_TRUE(ctx.ok()) << ctx.status();
-    return ctx.ok() ? *std::move(ctx) : nullptr;
+    if (ctx.ok()) {
+      state.ctx = *std::move(ctx);
+    } else {
+      state.status = ctx.status();
+    }
+    return state;
   }();
-  return ctx;
+  return state;
 }
-
-vulkan::Context* SharedContext() { return SharedContextSlot().get(); }
 
 class SharedContextEnvironment : public ::testing::Environment {
  public:
-  void TearDown() override { SharedContextSlot().reset(); }
+  void TearDown() override { SharedContextSlot().ctx.reset(); }
 };
 
 const ::testing::Environment* const kSharedContextEnvironment =
@@ -67,7 +76,9 @@ const ::testing::Environment* const kSharedContextEnvironment =
 class LlamaVulkanFileTest : public LlamaFileTest {
  protected:
   void SetUp() override {
-    ctx_ = SharedContext();
+    ctx_ = SharedContextSlot().ctx.get();
+    // Fatal, so the test body does not run without a context.
+    ASSERT_TRUE(SharedContextSlot().status.ok()) << SharedContextSlot().status;
     if (ctx_ == nullptr) GTEST_SKIP() << "no Vulkan device here";
     ASSERT_TRUE(ctx_->validation_enabled());
     errors_before_ = ctx_->validation_error_count();
