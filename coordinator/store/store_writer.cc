@@ -135,6 +135,7 @@ void StoreWriter::RunCallbacks(CommittedGroup& group) {
     }
   }
   group.items.clear();
+  group.statuses.clear();
 }
 
 std::vector<absl::Status> StoreWriter::CommitGroup(std::vector<Item>& group) {

@@ -98,9 +98,9 @@ class StoreWriter {
   // The next group to run, taken from the queue, in a container of an
   // earlier group when one is spare. Empty when stopping with nothing left.
   std::vector<Item> TakeGroup();
-  // Calls the group's `done`s, then destroys its changes (keeping the
-  // container's capacity). A Flush() that sees the group finished knows the
-  // writer holds nothing of the caller's any more.
+  // Calls the group's `done`s, then destroys its changes and statuses
+  // (keeping the changes' container's capacity). A Flush() that sees the
+  // group finished knows the writer holds nothing of the caller's any more.
   void RunCallbacks(CommittedGroup& group);
   // Runs one group in a transaction; returns each change's status.
   std::vector<absl::Status> CommitGroup(std::vector<Item>& group);
