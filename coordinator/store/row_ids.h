@@ -4,7 +4,7 @@
 // Tasks and attempts are written at the rate of results, and their ids are
 // keys of several indexes (tasks, attempts, results). Random ids put each new
 // index entry on another B-tree page, so a group commit writes about one page
-// per id; ids that begin with the time keep new entries beside each other.
+// per id; ids in creation order keep new entries beside each other.
 // bench/coordinator/row_id_bench measures the store writer's CPU per result
 // both ways, side by side.
 #ifndef GRIDBENCH_COORDINATOR_STORE_ROW_IDS_H_
@@ -20,8 +20,10 @@ namespace gridbench::coordinator {
 // `prefix` + 16 random hex digits (64 bits).
 std::string RandomRowId(absl::string_view prefix);
 
-// `prefix` + the time in milliseconds (12 hex digits) + 16 random hex digits:
-// as unique and as hard to guess as RandomRowId, and in creation order.
+// `prefix` + the time in milliseconds (12 hex digits) + a sequence number (4
+// hex digits) + 12 random hex digits: in creation order, also within one
+// millisecond, and unique across restarts and clock steps by the random
+// digits.
 std::string TimeOrderedRowId(absl::string_view prefix, int64_t now_unix_nanos);
 
 }  // namespace gridbench::coordinator

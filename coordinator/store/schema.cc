@@ -133,9 +133,15 @@ CREATE TABLE artifacts (
 ) STRICT;
 )sql";
 
+// No query looks attempts up by task (they are loaded whole at start, and
+// tasks are never deleted), and keeping the index cost the store writer an
+// extra B-tree insert per assignment.
+constexpr absl::string_view kDropAttemptsByTask = "DROP INDEX attempts_by_task;";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "artifacts", kArtifactsTable},
+    {3, "drop the unused index attempts_by_task", kDropAttemptsByTask},
 };
 
 absl::Status ValidateNumbering(absl::Span<const Migration> migrations) {
