@@ -14,7 +14,6 @@
 // first in the same run).
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -29,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "bench/cluster/coordinator_process.h"
 #include "bench/cluster/load_session.h"
+#include "bench/thread_cpu_time.h"
 #include "common/canonical_result.h"
 #include "common/grpc_channel.h"
 #include "gridbench/v1/gridbench.grpc.pb.h"
@@ -67,12 +67,6 @@ struct VerifyCost {
   double cpu_micros = 0;  // CPU time of one verification.
 };
 
-double CallingThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 // Ed25519 verifications of a result like the load's on `threads` threads for
 // about `seconds`. cores / cpu_micros is the ceiling for a coordinator that
 // did nothing but check signatures; per_second is that ceiling as the
@@ -93,11 +87,11 @@ VerifyCost MeasureVerify(const std::string& payload, int threads, double seconds
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
-      const double cpu_start = CallingThreadCpuSeconds();
+      const double cpu_start = gb::bench::CallingThreadCpuSeconds();
       while (absl::Now() < end && gb::VerifyResultSignature(result, key.public_key).ok()) {
         verified++;
       }
-      cpu_nanos += static_cast<int64_t>((CallingThreadCpuSeconds() - cpu_start) * 1e9);
+      cpu_nanos += static_cast<int64_t>((gb::bench::CallingThreadCpuSeconds() - cpu_start) * 1e9);
     });
   }
   for (auto& thread : pool) thread.join();

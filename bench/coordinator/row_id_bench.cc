@@ -7,8 +7,6 @@
 // under group commit. Prints each pair and the ratio time-ordered / random.
 //
 //   row_id_bench [--results=20000] [--reps=3] [--dir=/tmp]
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/thread_cpu_time.h"
 #include "common/crypto.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/row_ids.h"
@@ -35,12 +34,6 @@ void DieUnlessOk(const absl::Status& status, const char* what) {
   if (status.ok()) return;
   std::fprintf(stderr, "row_id_bench: %s: %s\n", what, std::string(status.ToString()).c_str());
   std::exit(2);
-}
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 std::string NewId(const char* prefix, bool time_ordered) {
@@ -86,7 +79,7 @@ double MicrosPerResult(const std::string& path, bool time_ordered, int group, in
   DieUnlessOk(WriteNewJob(db, job, tasks), "job");
   DieUnlessOk(db.Exec("commit", "COMMIT"), "commit");
 
-  const double start = ThreadCpuSeconds();
+  const double start = bench::CallingThreadCpuSeconds();
   for (int first = 0; first < results; first += group) {
     DieUnlessOk(db.Exec("begin", "BEGIN IMMEDIATE"), "begin");
     for (int i = first; i < std::min(first + group, results); ++i) {
@@ -107,7 +100,7 @@ double MicrosPerResult(const std::string& path, bool time_ordered, int group, in
     }
     DieUnlessOk(db.Exec("commit", "COMMIT"), "commit");
   }
-  return (ThreadCpuSeconds() - start) * 1e6 / results;
+  return (bench::CallingThreadCpuSeconds() - start) * 1e6 / results;
 }
 
 int Main(int argc, char** argv) {
