@@ -14,9 +14,10 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 
 // The writer's page cache, in KiB. SQLite's default (2 MiB) holds little of
-// the tasks' and attempts' id indexes, whose random ids touch pages all over,
-// so each change read pages back from the file; the writer is the only one
-// changing the file, so its cache stays valid across transactions.
+// the tasks', attempts' and results' indexes (and of everything in files
+// whose ids were random before time-ordered ids, see row_ids.h), so changes
+// read pages back from the file; the writer is the only one changing the
+// file, so its cache stays valid across transactions.
 constexpr int kWriterCacheKiB = 64 * 1024;
 
 absl::StatusCode CodeFor(int extended_rc) {
