@@ -5,8 +5,8 @@
 // keys of several indexes (tasks, attempts, results). Random ids put each new
 // index entry on another B-tree page, so a group commit writes about one page
 // per id; ids in creation order keep new entries beside each other.
-// bench/coordinator/row_id_bench measures the store writer's CPU per result
-// both ways, side by side.
+// bench/coordinator/writer_sql_bench measures the store writer's CPU per
+// result both ways, side by side.
 #ifndef GRIDBENCH_COORDINATOR_STORE_ROW_IDS_H_
 #define GRIDBENCH_COORDINATOR_STORE_ROW_IDS_H_
 

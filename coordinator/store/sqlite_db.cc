@@ -13,12 +13,14 @@ namespace {
 // that a wedged second process shows up as UNAVAILABLE rather than a hang.
 constexpr int kBusyTimeoutMs = 5000;
 
-// The writer's page cache, in KiB. SQLite's default (2 MiB) holds little of
-// the tasks', attempts' and results' indexes (and of everything in files
-// whose ids were random before time-ordered ids, see row_ids.h), so changes
-// read pages back from the file; the writer is the only one changing the
-// file, so its cache stays valid across transactions.
-constexpr int kWriterCacheKiB = 64 * 1024;
+// The writer's page cache, in KiB. Small on purpose: whenever a B-tree
+// split renumbers pages, SQLite parks one at a page number near 1 GiB, and
+// the next COMMIT then walks the whole cache to drop pages past the end of
+// the file (pcache1TruncateUnsafe). With a 64 MiB cache that walk took about
+// a fifth of the writer's CPU under result_load; with time-ordered ids (see
+// row_ids.h) the pages a group changes stay in a small cache anyway.
+// bench/coordinator/writer_sql_bench measures both side by side.
+constexpr int kWriterCacheKiB = 2 * 1024;
 
 absl::StatusCode CodeFor(int extended_rc) {
   switch (extended_rc) {
