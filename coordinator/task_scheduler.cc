@@ -33,6 +33,30 @@ bool IsFinalJobState(gridbench::v1::JobState state) {
 TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock)
     : config_(config), store_(store), clock_(clock), rng_(std::random_device{}()) {}
 
+TaskScheduler::LockThenFlush::LockThenFlush(TaskScheduler& scheduler) : scheduler_(scheduler) {
+  scheduler_.mu_.Lock();
+}
+
+TaskScheduler::LockThenFlush::~LockThenFlush() {
+  std::vector<std::shared_ptr<WorkerLink>> links;
+  links.swap(scheduler_.unflushed_);
+  scheduler_.mu_.Unlock();
+  for (const std::shared_ptr<WorkerLink>& link : links) link->Flush();
+}
+
+void TaskScheduler::SendToLink(WorkerEntry& worker, gridbench::v1::CoordinatorMessage message) {
+  if (worker.link == nullptr) return;
+  worker.link->Send(std::move(message));
+  unflushed_.push_back(worker.link);
+}
+
+void TaskScheduler::CloseLink(WorkerEntry& worker, absl::Status status) {
+  if (worker.link == nullptr) return;
+  worker.link->Close(std::move(status));
+  unflushed_.push_back(std::move(worker.link));
+  worker.link = nullptr;
+}
+
 gridbench::v1::RetryPolicy TaskScheduler::EffectiveRetry(
     const gridbench::v1::TaskSpec& spec) const {
   gridbench::v1::RetryPolicy retry = config_.default_retry;
@@ -82,7 +106,7 @@ std::vector<TaskRecord> TaskScheduler::ExpandTasks(const gridbench::v1::JobSpec&
 void TaskScheduler::SubmitJob(
     const gridbench::v1::JobSpec& spec, const std::string& submitter,
     std::function<void(absl::StatusOr<gridbench::v1::SubmitJobResponse>)> done) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   const int64_t now = clock_->NowNanos();
   JobEntry entry;
   entry.job.set_job_id(RandomRowId("j-"));
@@ -167,7 +191,7 @@ void TaskScheduler::TryAssign(WorkerEntry& worker) {
   assignment->set_attempt_id(attempt->attempt_id());
   assignment->set_lease_id(attempt->lease_id());
   *assignment->mutable_spec() = task.record.task.spec();
-  worker.link->Send(std::move(message));
+  SendToLink(worker, std::move(message));
   UpdateJobState(task.record.task.job_id());
   Publish(task,
           absl::StrCat("attempt ", task.record.task.attempts_made(), " on ", worker.worker.name()));
@@ -295,7 +319,7 @@ void TaskScheduler::Publish(const TaskEntry& task, const std::string& message) {
 }
 
 absl::StatusOr<int64_t> TaskScheduler::Watch(const std::string& job_id, TaskEventSink sink) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   for (const std::string& id : job->second.task_ids) sink(EventFor(tasks_.at(id)));
@@ -305,12 +329,12 @@ absl::StatusOr<int64_t> TaskScheduler::Watch(const std::string& job_id, TaskEven
 }
 
 void TaskScheduler::Unwatch(int64_t watch_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   watchers_.erase(watch_id);
 }
 
 bool TaskScheduler::JobIsFinal(const std::string& job_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto job = jobs_.find(job_id);
   return job == jobs_.end() || IsFinalJobState(job->second.job.state());
 }
@@ -326,14 +350,14 @@ Job TaskScheduler::JobView(const JobEntry& entry, bool with_attempts) {
 }
 
 absl::StatusOr<Job> TaskScheduler::GetJob(const std::string& job_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   return JobView(job->second, true);
 }
 
 std::vector<Job> TaskScheduler::ListJobs(size_t limit) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   std::vector<Job> out;
   for (auto it = job_order_.rbegin(); it != job_order_.rend() && out.size() < limit; ++it) {
     out.push_back(JobView(jobs_.at(*it), false));
@@ -342,7 +366,7 @@ std::vector<Job> TaskScheduler::ListJobs(size_t limit) {
 }
 
 absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto job = jobs_.find(job_id);
   if (job == jobs_.end()) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   if (IsFinalJobState(job->second.job.state())) {
@@ -360,9 +384,7 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
       cancel.mutable_cancel()->set_reason("job cancelled");
       const std::string worker_id = attempt->worker_id();
       auto worker = workers_.find(worker_id);
-      if (worker != workers_.end() && worker->second.link) {
-        worker->second.link->Send(std::move(cancel));
-      }
+      if (worker != workers_.end()) SendToLink(worker->second, std::move(cancel));
       ReleaseWorker(worker_id, id);
     }
     FinishTask(task, gridbench::v1::TASK_STATE_CANCELLED, "job cancelled");
@@ -374,7 +396,7 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
 ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
                                          gridbench::v1::StoredResult* result) {
   const gridbench::v1::SignedResult& r = result->signed_();
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = tasks_.find(r.task_id());
   if (it == tasks_.end()) return ResultVerdict::kStale;
   TaskEntry& task = it->second;
@@ -398,7 +420,7 @@ ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
 void TaskScheduler::OnResultStored(const std::string& worker_id,
                                    const gridbench::v1::SignedResult& r,
                                    const absl::Status& store_status) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   TaskEntry& task = tasks_.at(r.task_id());
   task.committing = false;
   Attempt* attempt = CurrentAttempt(task);

@@ -10,9 +10,11 @@
 // retryable failure and its backoff | FAILED (invalid parameters, attempts
 // used up, or no worker can ever match) | CANCELLED.
 //
-// Thread-safety: all public methods are thread-safe. Calls out of the
-// scheduler (WorkerLink, watchers) happen under its mutex, so those must
-// only queue work and never call back into the scheduler synchronously.
+// Thread-safety: all public methods are thread-safe. Messages to workers are
+// queued on their WorkerLink under the scheduler's mutex, which fixes their
+// order, and written (WorkerLink::Flush) after it is released, so no gRPC
+// write holds up the other threads. Watchers are called under the mutex, so
+// they must only queue work and never call back into the scheduler.
 #ifndef GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
 #define GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
 
@@ -41,15 +43,20 @@ namespace gridbench::coordinator {
 // True for SUCCEEDED, FAILED and CANCELLED: a job in one of them never changes.
 bool IsFinalJobState(gridbench::v1::JobState state);
 
-// The scheduler's handle on one worker's open session.
+// The scheduler's handle on one worker's open session. Shared, so a link
+// the scheduler queued messages on stays valid until they are flushed, even
+// if the session ends meanwhile.
 class WorkerLink {
  public:
   virtual ~WorkerLink() = default;
-  // Queues a message for the worker; never blocks. By value, so a caller
-  // done with its message moves it in rather than copying it.
+  // Queues a message for the worker; writes nothing and never blocks. By
+  // value, so a caller done with its message moves it in.
   virtual void Send(gridbench::v1::CoordinatorMessage message) = 0;
-  // Ends the session with `status` (after queued messages are written).
+  // Queues the end of the session with `status`, after the queued messages.
   virtual void Close(absl::Status status) = 0;
+  // Starts writing what is queued, unless a write is in flight (its
+  // completion writes the rest). Call it with no scheduler lock held.
+  virtual void Flush() = 0;
 };
 
 // What to do with a signed result whose signature has been verified.
@@ -89,8 +96,8 @@ class TaskScheduler {
   absl::StatusOr<gridbench::v1::Worker> WorkerForSession(const std::string& worker_id);
   // Called once the worker proved it holds its key. Replaces any older
   // session of the same worker.
-  absl::Status AttachSession(const gridbench::v1::Hello& hello, WorkerLink* link);
-  void DetachSession(const std::string& worker_id, WorkerLink* link);
+  absl::Status AttachSession(const gridbench::v1::Hello& hello, std::shared_ptr<WorkerLink> link);
+  void DetachSession(const std::string& worker_id, const WorkerLink* link);
   void OnHeartbeat(const std::string& worker_id, const gridbench::v1::Heartbeat& heartbeat);
   void OnProgress(const std::string& worker_id, const gridbench::v1::Progress& progress);
   void OnFailure(const std::string& worker_id, const gridbench::v1::AttemptFailure& failure);
@@ -127,7 +134,7 @@ class TaskScheduler {
   };
   struct WorkerEntry {
     gridbench::v1::Worker worker;
-    WorkerLink* link = nullptr;
+    std::shared_ptr<WorkerLink> link;
     int64_t lease_deadline = 0;  // Lost unless heard from before this.
     std::string running_task_id;
     bool draining = false;
@@ -142,7 +149,24 @@ class TaskScheduler {
     bool any_started = false;
   };
 
+  // Holds mu_ and, on release, flushes the links that messages were queued
+  // on meanwhile. Every public method that may message a worker takes it.
+  class ABSL_SCOPED_LOCKABLE LockThenFlush {
+   public:
+    explicit LockThenFlush(TaskScheduler& scheduler) ABSL_EXCLUSIVE_LOCK_FUNCTION(scheduler.mu_);
+    ~LockThenFlush() ABSL_UNLOCK_FUNCTION();
+    LockThenFlush(const LockThenFlush&) = delete;
+    LockThenFlush& operator=(const LockThenFlush&) = delete;
+
+   private:
+    TaskScheduler& scheduler_;
+  };
+
   // Helpers below require mu_.
+  // Queue on the worker's link, if it has one; Close also drops the link.
+  void SendToLink(WorkerEntry& worker, gridbench::v1::CoordinatorMessage message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseLink(WorkerEntry& worker, absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TryAssign(WorkerEntry& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AssignAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Acceptable(const TaskEntry& task, const WorkerEntry& worker)
@@ -189,6 +213,8 @@ class TaskScheduler {
   std::set<std::pair<int64_t, std::string>> delayed_ ABSL_GUARDED_BY(mu_);  // Backoff.
   std::map<int64_t, std::pair<std::string, TaskEventSink>> watchers_ ABSL_GUARDED_BY(mu_);
   int64_t next_watch_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Links with messages queued since mu_ was taken; LockThenFlush flushes them.
+  std::vector<std::shared_ptr<WorkerLink>> unflushed_ ABSL_GUARDED_BY(mu_);
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
 };

@@ -12,7 +12,7 @@
 namespace gridbench::coordinator {
 
 void TaskScheduler::Restore(const LoadedState& state) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   const int64_t now = clock_->NowNanos();
   const int64_t grace_deadline = now + SecondsToNanos(config_.reconnect_grace_seconds);
   for (const auto& worker : state.workers) {
@@ -58,7 +58,7 @@ void TaskScheduler::Restore(const LoadedState& state) {
 void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
                                  const std::string& peer,
                                  std::function<void(absl::StatusOr<std::string>)> done) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   for (const auto& [id, entry] : workers_) {
     if (entry.worker.public_key() == request.public_key()) {
       return done(absl::AlreadyExistsError(absl::StrCat(
@@ -87,7 +87,7 @@ void TaskScheduler::EnrollWorker(const gridbench::v1::EnrollRequest& request,
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::WorkerForSession(
     const std::string& worker_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("unknown worker ", worker_id));
   if (it->second.worker.state() == gridbench::v1::WORKER_STATE_REVOKED) {
@@ -96,18 +96,19 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::WorkerForSession(
   return it->second.worker;
 }
 
-absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello, WorkerLink* link) {
-  StdMutexLock lock(mu_);
+absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello,
+                                          std::shared_ptr<WorkerLink> link) {
+  LockThenFlush lock(*this);
   auto it = workers_.find(hello.worker_id());
   if (it == workers_.end()) return absl::NotFoundError("unknown worker");
   WorkerEntry& entry = it->second;
   if (entry.worker.state() == gridbench::v1::WORKER_STATE_REVOKED) {
     return absl::PermissionDeniedError("worker is revoked");
   }
-  if (entry.link != nullptr && entry.link != link) {
-    entry.link->Close(absl::AbortedError("superseded by a newer session of the same worker"));
+  if (entry.link != link) {
+    CloseLink(entry, absl::AbortedError("superseded by a newer session of the same worker"));
   }
-  entry.link = link;
+  entry.link = std::move(link);
   entry.draining = false;
   *entry.worker.mutable_hardware() = hello.hardware();
   *entry.worker.mutable_labels() = hello.labels();
@@ -130,10 +131,10 @@ absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello, Wor
   return absl::OkStatus();
 }
 
-void TaskScheduler::DetachSession(const std::string& worker_id, WorkerLink* link) {
-  StdMutexLock lock(mu_);
+void TaskScheduler::DetachSession(const std::string& worker_id, const WorkerLink* link) {
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
-  if (it == workers_.end() || it->second.link != link) return;
+  if (it == workers_.end() || it->second.link.get() != link) return;
   it->second.link = nullptr;
   // Its running attempt keeps its lease: the worker may reconnect in time.
   if (it->second.worker.state() != gridbench::v1::WORKER_STATE_REVOKED) {
@@ -144,7 +145,7 @@ void TaskScheduler::DetachSession(const std::string& worker_id, WorkerLink* link
 
 void TaskScheduler::OnHeartbeat(const std::string& worker_id,
                                 const gridbench::v1::Heartbeat& heartbeat) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return;
   const int64_t now = clock_->NowNanos();
@@ -162,7 +163,7 @@ void TaskScheduler::OnHeartbeat(const std::string& worker_id,
 
 void TaskScheduler::OnProgress(const std::string& worker_id,
                                const gridbench::v1::Progress& progress) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = tasks_.find(progress.task_id());
   if (it == tasks_.end()) return;
   gridbench::v1::Attempt* attempt = CurrentAttempt(it->second);
@@ -179,7 +180,7 @@ void TaskScheduler::OnProgress(const std::string& worker_id,
 
 void TaskScheduler::OnFailure(const std::string& worker_id,
                               const gridbench::v1::AttemptFailure& failure) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = tasks_.find(failure.task_id());
   if (it == tasks_.end()) return;
   gridbench::v1::Attempt* attempt = CurrentAttempt(it->second);
@@ -196,32 +197,27 @@ void TaskScheduler::OnFailure(const std::string& worker_id,
 
 void TaskScheduler::SendToWorker(const std::string& worker_id,
                                  gridbench::v1::CoordinatorMessage message) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
-  if (it != workers_.end() && it->second.link != nullptr) {
-    it->second.link->Send(std::move(message));
-  }
+  if (it != workers_.end()) SendToLink(it->second, std::move(message));
 }
 
 std::vector<gridbench::v1::Worker> TaskScheduler::ListWorkers() {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   std::vector<gridbench::v1::Worker> out;
   for (const auto& [id, entry] : workers_) out.push_back(entry.worker);
   return out;
 }
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::RevokeWorker(const std::string& worker_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("no worker ", worker_id));
   WorkerEntry& entry = it->second;
   entry.worker.set_state(gridbench::v1::WORKER_STATE_REVOKED);
   store_->UpsertWorker(entry.worker);
   Audit("worker_revoked", worker_id, absl::StrCat("key=", entry.worker.key_id()));
-  if (entry.link != nullptr) {
-    entry.link->Close(absl::PermissionDeniedError("worker revoked"));
-    entry.link = nullptr;
-  }
+  CloseLink(entry, absl::PermissionDeniedError("worker revoked"));
   if (!entry.running_task_id.empty()) {
     FailAttempt(tasks_.at(entry.running_task_id), "worker revoked", true);
   }
@@ -229,7 +225,7 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::RevokeWorker(const std::str
 }
 
 absl::StatusOr<gridbench::v1::Worker> TaskScheduler::DrainWorker(const std::string& worker_id) {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return absl::NotFoundError(absl::StrCat("no worker ", worker_id));
   WorkerEntry& entry = it->second;
@@ -239,28 +235,23 @@ absl::StatusOr<gridbench::v1::Worker> TaskScheduler::DrainWorker(const std::stri
   entry.draining = true;
   entry.worker.set_state(gridbench::v1::WORKER_STATE_DRAINING);
   store_->UpsertWorker(entry.worker);
-  if (entry.link != nullptr) {
-    gridbench::v1::CoordinatorMessage drain;
-    drain.mutable_drain();
-    entry.link->Send(std::move(drain));
-  }
+  gridbench::v1::CoordinatorMessage drain;
+  drain.mutable_drain();
+  SendToLink(entry, std::move(drain));
   return entry.worker;
 }
 
 void TaskScheduler::LoseWorker(WorkerEntry& entry, const std::string& reason) {
   entry.worker.set_state(gridbench::v1::WORKER_STATE_LOST);
   store_->UpsertWorker(entry.worker);
-  if (entry.link != nullptr) {
-    entry.link->Close(absl::UnavailableError(reason));
-    entry.link = nullptr;
-  }
+  CloseLink(entry, absl::UnavailableError(reason));
   if (!entry.running_task_id.empty()) {
     FailAttempt(tasks_.at(entry.running_task_id), reason, true);
   }
 }
 
 void TaskScheduler::Tick() {
-  StdMutexLock lock(mu_);
+  LockThenFlush lock(*this);
   const int64_t now = clock_->NowNanos();
   for (auto& [id, entry] : workers_) {
     const auto state = entry.worker.state();

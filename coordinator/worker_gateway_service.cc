@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* WorkerGatewayService::Enroll(grpc::CallbackServerConte
 
 grpc::ServerBidiReactor<gridbench::v1::WorkerMessage, gridbench::v1::CoordinatorMessage>*
 WorkerGatewayService::Session(grpc::CallbackServerContext* context) {
-  return new WorkerSession(scheduler_, store_, config_, context->peer());
+  return WorkerSession::Start(scheduler_, store_, config_, context->peer());
 }
 
 }  // namespace gridbench::coordinator

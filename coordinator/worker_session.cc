@@ -27,6 +27,13 @@ CoordinatorMessage AckFor(const gridbench::v1::SignedResult& result, bool accept
 
 }  // namespace
 
+WorkerSession* WorkerSession::Start(TaskScheduler* scheduler, CoordinatorStore* store,
+                                    const CoordinatorConfig* config, std::string peer) {
+  auto session = std::make_shared<WorkerSession>(scheduler, store, config, std::move(peer));
+  session->self_ = session;
+  return session.get();
+}
+
 WorkerSession::WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store,
                              const CoordinatorConfig* config, std::string peer)
     : scheduler_(scheduler), store_(store), config_(config), peer_(std::move(peer)) {
@@ -37,6 +44,10 @@ void WorkerSession::Send(CoordinatorMessage message) {
   StdMutexLock lock(mu_);
   if (finish_requested_) return;
   outbox_.push_back(std::move(message));
+}
+
+void WorkerSession::Flush() {
+  StdMutexLock lock(mu_);
   if (!writing_) StartNextWriteLocked();
 }
 
@@ -70,12 +81,12 @@ void WorkerSession::Close(absl::Status status) {
   if (finish_requested_) return;
   finish_requested_ = true;
   finish_status_ = std::move(status);
-  if (!writing_) StartNextWriteLocked();
 }
 
 void WorkerSession::OnReadDone(bool ok) {
   if (!ok) {
     Close(absl::OkStatus());
+    Flush();
     return;
   }
   absl::Status status;
@@ -99,9 +110,10 @@ void WorkerSession::OnReadDone(bool ok) {
   if (!status.ok()) {
     phase_ = Phase::kClosed;
     Close(status);
-    return;
   }
-  StartRead(&incoming_);
+  // What the handlers queued themselves: a challenge, an acceptance, a refusal.
+  Flush();
+  if (status.ok()) StartRead(&incoming_);
 }
 
 absl::Status WorkerSession::HandleHello(const gridbench::v1::Hello& hello) {
@@ -135,7 +147,7 @@ absl::Status WorkerSession::HandleProof(const gridbench::v1::ChallengeResponse& 
   Send(accepted);
   phase_ = Phase::kAttached;
   attached_ = true;
-  return scheduler_->AttachSession(hello_, this);
+  return scheduler_->AttachSession(hello_, shared_from_this());
 }
 
 absl::Status WorkerSession::HandleAttached(gridbench::v1::WorkerMessage& message) {
@@ -205,7 +217,8 @@ void WorkerSession::HandleResult(gridbench::v1::SignedResult* signed_result) {
 
 void WorkerSession::OnDone() {
   if (attached_) scheduler_->DetachSession(hello_.worker_id(), this);
-  delete this;
+  // May free this session: nothing below may touch it.
+  std::shared_ptr<WorkerSession> self = std::move(self_);
 }
 
 }  // namespace gridbench::coordinator

@@ -5,12 +5,14 @@
 // waiting for the signed challenge -> attached to the TaskScheduler. It
 // never blocks in a reaction: signatures are checked inline (about 50 µs)
 // and storing a result is handed to the CoordinatorStore, whose commit
-// callback sends the acknowledgement through the scheduler. Deletes itself
-// in OnDone, after detaching from the scheduler.
+// callback sends the acknowledgement through the scheduler. Shared: it is
+// freed once OnDone has detached it from the scheduler and no flush the
+// scheduler queued holds it any more.
 #ifndef GRIDBENCH_COORDINATOR_WORKER_SESSION_H_
 #define GRIDBENCH_COORDINATOR_WORKER_SESSION_H_
 
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -23,14 +25,20 @@ namespace gridbench::coordinator {
 
 class WorkerSession final : public grpc::ServerBidiReactor<gridbench::v1::WorkerMessage,
                                                            gridbench::v1::CoordinatorMessage>,
-                            public WorkerLink {
+                            public WorkerLink,
+                            public std::enable_shared_from_this<WorkerSession> {
  public:
+  // A new session, owned by itself until OnDone; the reactor to hand gRPC.
+  static WorkerSession* Start(TaskScheduler* scheduler, CoordinatorStore* store,
+                              const CoordinatorConfig* config, std::string peer);
+  // Use Start.
   WorkerSession(TaskScheduler* scheduler, CoordinatorStore* store, const CoordinatorConfig* config,
                 std::string peer);
 
   // WorkerLink.
   void Send(gridbench::v1::CoordinatorMessage message) override;
   void Close(absl::Status status) override;
+  void Flush() override;
 
   // grpc::ServerBidiReactor.
   void OnReadDone(bool ok) override;
@@ -64,6 +72,7 @@ class WorkerSession final : public grpc::ServerBidiReactor<gridbench::v1::Worker
   std::string nonce_;
   std::string public_key_;
   bool attached_ = false;
+  std::shared_ptr<WorkerSession> self_;  // Set by Start, dropped in OnDone.
 
   StdMutex mu_;
   std::deque<gridbench::v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);

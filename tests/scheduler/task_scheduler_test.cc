@@ -3,7 +3,9 @@
 // the integration tests).
 #include "coordinator/task_scheduler.h"
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -19,6 +21,7 @@ class RecordingLink : public WorkerLink {
  public:
   void Send(CoordinatorMessage m) override { sent.push_back(std::move(m)); }
   void Close(absl::Status s) override { closed = s; }
+  void Flush() override { flushed = sent.size(); }
   std::vector<gridbench::v1::Assignment> Assignments() const {
     std::vector<gridbench::v1::Assignment> out;
     for (const auto& m : sent) {
@@ -27,7 +30,29 @@ class RecordingLink : public WorkerLink {
     return out;
   }
   std::vector<CoordinatorMessage> sent;
+  size_t flushed = 0;  // How many of `sent` were queued before the last Flush.
   absl::Status closed;
+};
+
+// A link whose Flush checks that the scheduler's mutex is free: another
+// thread must get through a scheduler call while Flush waits for it.
+class LockProbeLink : public RecordingLink {
+ public:
+  explicit LockProbeLink(TaskScheduler* scheduler) : scheduler_(scheduler) {}
+  void Flush() override {
+    RecordingLink::Flush();
+    probes.push_back(std::async(std::launch::async, [this] { scheduler_->ListWorkers(); }));
+    if (probes.back().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      ++flushes_under_lock;
+    }
+  }
+  int flushes_under_lock = 0;
+  // Kept until the test ends: a probe stuck on the mutex finishes only once
+  // the caller of Flush releases it.
+  std::vector<std::future<void>> probes;
+
+ private:
+  TaskScheduler* const scheduler_;
 };
 
 class TaskSchedulerTest : public ::testing::Test {
@@ -61,12 +86,12 @@ class TaskSchedulerTest : public ::testing::Test {
     return id;
   }
 
-  void Attach(const std::string& id, RecordingLink& link) {
+  void Attach(const std::string& id, const std::shared_ptr<RecordingLink>& link) {
     gridbench::v1::Hello hello;
     hello.set_worker_id(id);
     hello.mutable_hardware()->add_backends("blas");
     hello.mutable_hardware()->set_memory_bytes(8ull << 30);
-    ASSERT_TRUE(scheduler_->AttachSession(hello, &link).ok());
+    ASSERT_TRUE(scheduler_->AttachSession(hello, link).ok());
   }
 
   std::string Submit(const std::string& yaml_like_name, int priority,
@@ -117,10 +142,31 @@ TEST_F(TaskSchedulerTest, HigherPriorityJobIsAssignedFirst) {
   const std::string w = Enroll("w1");
   Submit("low", 0);
   const std::string high = Submit("high", 10);
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   Attach(w, link);
-  ASSERT_EQ(link.Assignments().size(), 1u) << "one timing task at a time per worker";
-  EXPECT_EQ(link.Assignments()[0].job_id(), high);
+  ASSERT_EQ(link->Assignments().size(), 1u) << "one timing task at a time per worker";
+  EXPECT_EQ(link->Assignments()[0].job_id(), high);
+}
+
+TEST_F(TaskSchedulerTest, MessagesToWorkersAreWrittenAfterTheSchedulerIsUnlocked) {
+  const std::string w = Enroll("w1");
+  auto link = std::make_shared<LockProbeLink>(scheduler_.get());
+  Attach(w, link);
+  Submit("first", 0);
+  Submit("second", 0);
+  ASSERT_EQ(link->Assignments().size(), 1u);
+  const auto result = ResultFor(w, link->Assignments()[0]);
+  ASSERT_EQ(Check(w, result), ResultVerdict::kStore);
+  scheduler_->OnResultStored(w, result, absl::OkStatus());
+  CoordinatorMessage ack;
+  ack.mutable_ack()->set_task_id(result.task_id());
+  scheduler_->SendToWorker(w, ack);
+  ASSERT_TRUE(scheduler_->DrainWorker(w).ok());
+
+  ASSERT_EQ(link->Assignments().size(), 2u) << "the next task after the result";
+  EXPECT_EQ(link->sent.size(), 4u) << "two assignments, the ack, the drain";
+  EXPECT_EQ(link->flushed, link->sent.size()) << "each call flushed what it queued";
+  EXPECT_EQ(link->flushes_under_lock, 0);
 }
 
 TEST_F(TaskSchedulerTest, EachPlacementFansOutToEveryMatchingWorker) {
@@ -137,10 +183,10 @@ TEST_F(TaskSchedulerTest, EachPlacementFansOutToEveryMatchingWorker) {
 TEST_F(TaskSchedulerTest, ResultIsStoredOnceAndStaleOrReplayedCopiesAreRefused) {
   const std::string w = Enroll("w1");
   const std::string job = Submit("one", 0);
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   Attach(w, link);
-  ASSERT_EQ(link.Assignments().size(), 1u);
-  const auto assignment = link.Assignments()[0];
+  ASSERT_EQ(link->Assignments().size(), 1u);
+  const auto assignment = link->Assignments()[0];
   auto result = ResultFor(w, assignment);
 
   auto stale = result;
@@ -159,25 +205,26 @@ TEST_F(TaskSchedulerTest, ResultIsStoredOnceAndStaleOrReplayedCopiesAreRefused) 
 
 TEST_F(TaskSchedulerTest, SilentWorkerIsLostAndTaskRetriesOnAnotherWorker) {
   const std::string w1 = Enroll("w1"), w2 = Enroll("w2");
-  RecordingLink link1, link2;
+  auto link1 = std::make_shared<RecordingLink>();
+  auto link2 = std::make_shared<RecordingLink>();
   Attach(w1, link1);
   const std::string job = Submit("one", 0);
-  ASSERT_EQ(link1.Assignments().size(), 1u);
+  ASSERT_EQ(link1->Assignments().size(), 1u);
   Attach(w2, link2);
-  EXPECT_TRUE(link2.Assignments().empty());
+  EXPECT_TRUE(link2->Assignments().empty());
 
   clock_.Advance(5);
   scheduler_->OnHeartbeat(w2, {});
   clock_.Advance(6);  // w1 silent for 11s > lease 10s; w2 heard 6s ago.
   scheduler_->Tick();
-  EXPECT_EQ(link1.closed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(link1->closed.code(), absl::StatusCode::kUnavailable);
   clock_.Advance(2);  // Past the first retry's backoff (at most 1s).
   scheduler_->Tick();
-  ASSERT_EQ(link2.Assignments().size(), 1u);
-  const auto retry = link2.Assignments()[0];
-  EXPECT_NE(retry.lease_id(), link1.Assignments()[0].lease_id());
+  ASSERT_EQ(link2->Assignments().size(), 1u);
+  const auto retry = link2->Assignments()[0];
+  EXPECT_NE(retry.lease_id(), link1->Assignments()[0].lease_id());
   // The lost worker's late result is stale now.
-  EXPECT_EQ(Check(w1, ResultFor(w1, link1.Assignments()[0])), ResultVerdict::kStale);
+  EXPECT_EQ(Check(w1, ResultFor(w1, link1->Assignments()[0])), ResultVerdict::kStale);
   auto view = scheduler_->GetJob(job);
   EXPECT_EQ(view->tasks(0).attempts_size(), 2);
   EXPECT_EQ(view->tasks(0).attempts(0).state(), gridbench::v1::ATTEMPT_STATE_FAILED);
@@ -185,22 +232,22 @@ TEST_F(TaskSchedulerTest, SilentWorkerIsLostAndTaskRetriesOnAnotherWorker) {
 
 TEST_F(TaskSchedulerTest, WorkerDrainingOnItsOwnGetsNoNewWork) {
   const std::string w = Enroll("w1");
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   Attach(w, link);
   gridbench::v1::Heartbeat heartbeat;
   heartbeat.set_draining(true);
   scheduler_->OnHeartbeat(w, heartbeat);
   Submit("after-drain", 0);
-  EXPECT_TRUE(link.Assignments().empty());
+  EXPECT_TRUE(link->Assignments().empty());
   EXPECT_EQ(scheduler_->ListWorkers().at(0).state(), gridbench::v1::WORKER_STATE_DRAINING);
 }
 
 TEST_F(TaskSchedulerTest, InvalidParametersFailWithoutRetry) {
   const std::string w = Enroll("w1");
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   Attach(w, link);
   const std::string job = Submit("bad", 0);
-  const auto a = link.Assignments().at(0);
+  const auto a = link->Assignments().at(0);
   gridbench::v1::AttemptFailure failure;
   failure.set_task_id(a.task_id());
   failure.set_attempt_id(a.attempt_id());
@@ -215,12 +262,12 @@ TEST_F(TaskSchedulerTest, InvalidParametersFailWithoutRetry) {
 
 TEST_F(TaskSchedulerTest, RetriesStopAtMaxAttempts) {
   const std::string w = Enroll("w1");
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   Attach(w, link);
   const std::string job = Submit("flaky", 0);  // max_attempts 2.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(link.Assignments().size(), static_cast<size_t>(i + 1));
-    const auto a = link.Assignments().back();
+    ASSERT_EQ(link->Assignments().size(), static_cast<size_t>(i + 1));
+    const auto a = link->Assignments().back();
     gridbench::v1::AttemptFailure failure;
     failure.set_task_id(a.task_id());
     failure.set_attempt_id(a.attempt_id());
@@ -259,12 +306,12 @@ TEST_F(TaskSchedulerTest, StateSurvivesRestoreFromTheStore) {
   auto view = restored.GetJob(job);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->tasks(0).state(), gridbench::v1::TASK_STATE_PENDING);
-  RecordingLink link;
+  auto link = std::make_shared<RecordingLink>();
   gridbench::v1::Hello hello;
   hello.set_worker_id(w);
   hello.mutable_hardware()->add_backends("blas");
-  ASSERT_TRUE(restored.AttachSession(hello, &link).ok());
-  EXPECT_EQ(link.Assignments().size(), 1u) << "queued tasks stay queued after a restart";
+  ASSERT_TRUE(restored.AttachSession(hello, link).ok());
+  EXPECT_EQ(link->Assignments().size(), 1u) << "queued tasks stay queued after a restart";
 }
 
 // A worker's Hello with the backends it really has: "vulkan" and a device
@@ -297,18 +344,18 @@ TEST_F(TaskSchedulerTest, VulkanTaskIsNeverPlacedOnAWorkerWithoutVulkan) {
   scheduler_->SubmitJob(spec, "alice", [&](auto r) { job = r->job_id(); });
   ASSERT_TRUE(store_->Flush().ok());
 
-  RecordingLink cpu_link;
-  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(cpu_only, ""), &cpu_link).ok());
+  auto cpu_link = std::make_shared<RecordingLink>();
+  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(cpu_only, ""), cpu_link).ok());
   scheduler_->Tick();
-  EXPECT_TRUE(cpu_link.Assignments().empty()) << "the CPU-only worker has no Vulkan device";
+  EXPECT_TRUE(cpu_link->Assignments().empty()) << "the CPU-only worker has no Vulkan device";
 
-  RecordingLink vulkan_link;
+  auto vulkan_link = std::make_shared<RecordingLink>();
   ASSERT_TRUE(
-      scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe (LLVM 15)"), &vulkan_link)
+      scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe (LLVM 15)"), vulkan_link)
           .ok());
-  ASSERT_EQ(vulkan_link.Assignments().size(), 1u) << "a software Vulkan device counts as vulkan";
-  EXPECT_EQ(vulkan_link.Assignments()[0].job_id(), job);
-  EXPECT_TRUE(cpu_link.Assignments().empty());
+  ASSERT_EQ(vulkan_link->Assignments().size(), 1u) << "a software Vulkan device counts as vulkan";
+  EXPECT_EQ(vulkan_link->Assignments()[0].job_id(), job);
+  EXPECT_TRUE(cpu_link->Assignments().empty());
 }
 
 TEST_F(TaskSchedulerTest, GpuTaskWaitsForAHardwareGpu) {
@@ -323,10 +370,10 @@ TEST_F(TaskSchedulerTest, GpuTaskWaitsForAHardwareGpu) {
   std::string job;
   scheduler_->SubmitJob(spec, "alice", [&](auto r) { job = r->job_id(); });
   ASSERT_TRUE(store_->Flush().ok());
-  RecordingLink link;
-  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe"), &link).ok());
+  auto link = std::make_shared<RecordingLink>();
+  ASSERT_TRUE(scheduler_->AttachSession(HelloWithBackends(lavapipe, "llvmpipe"), link).ok());
   scheduler_->Tick();
-  EXPECT_TRUE(link.Assignments().empty()) << "lavapipe is software: not a GPU";
+  EXPECT_TRUE(link->Assignments().empty()) << "lavapipe is software: not a GPU";
   clock_.Advance(31);
   scheduler_->Tick();
   auto view = scheduler_->GetJob(job);
