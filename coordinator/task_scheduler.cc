@@ -419,8 +419,11 @@ ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
 
 void TaskScheduler::OnResultStored(const std::string& worker_id,
                                    const gridbench::v1::SignedResult& r,
-                                   const absl::Status& store_status) {
+                                   const absl::Status& store_status,
+                                   gridbench::v1::CoordinatorMessage ack) {
   LockThenFlush lock(*this);
+  auto worker = workers_.find(worker_id);
+  if (worker != workers_.end()) SendToLink(worker->second, std::move(ack));
   TaskEntry& task = tasks_.at(r.task_id());
   task.committing = false;
   Attempt* attempt = CurrentAttempt(task);
@@ -434,7 +437,6 @@ void TaskScheduler::OnResultStored(const std::string& worker_id,
   attempt->set_finished_unix_nanos(clock_->NowNanos());
   ReleaseWorker(worker_id, r.task_id());
   FinishTask(task, gridbench::v1::TASK_STATE_SUCCEEDED, "");
-  auto worker = workers_.find(worker_id);
   if (worker != workers_.end()) TryAssign(worker->second);
 }
 

@@ -107,11 +107,10 @@ class TaskScheduler {
   // it, and fills in the rest of `result`: where it belongs.
   ResultVerdict CheckResult(const std::string& worker_id, gridbench::v1::StoredResult* result);
   // After the store committed (ok) or refused the result CheckResult passed;
-  // only the task and attempt ids of `r` are read.
+  // only the task and attempt ids of `r` are read. Sends `ack` to the
+  // worker's current session first, then whatever follows (its next task).
   void OnResultStored(const std::string& worker_id, const gridbench::v1::SignedResult& r,
-                      const absl::Status& store_status);
-  // Sends to the worker's current session, if it has one.
-  void SendToWorker(const std::string& worker_id, gridbench::v1::CoordinatorMessage m);
+                      const absl::Status& store_status, gridbench::v1::CoordinatorMessage ack);
   std::vector<gridbench::v1::Worker> ListWorkers();
   absl::StatusOr<gridbench::v1::Worker> RevokeWorker(const std::string& worker_id);
   absl::StatusOr<gridbench::v1::Worker> DrainWorker(const std::string& worker_id);

@@ -195,13 +195,6 @@ void TaskScheduler::OnFailure(const std::string& worker_id,
   FailAttempt(it->second, reason, failure.retryable());
 }
 
-void TaskScheduler::SendToWorker(const std::string& worker_id,
-                                 gridbench::v1::CoordinatorMessage message) {
-  LockThenFlush lock(*this);
-  auto it = workers_.find(worker_id);
-  if (it != workers_.end()) SendToLink(it->second, std::move(message));
-}
-
 std::vector<gridbench::v1::Worker> TaskScheduler::ListWorkers() {
   LockThenFlush lock(*this);
   std::vector<gridbench::v1::Worker> out;

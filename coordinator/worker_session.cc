@@ -208,10 +208,10 @@ void WorkerSession::HandleResult(gridbench::v1::SignedResult* signed_result) {
   ids.set_sequence(result.sequence());
   TaskScheduler* scheduler = scheduler_;
   store_->InsertResult(std::move(stored), [scheduler, worker_id, ids](absl::Status status) {
-    scheduler->OnResultStored(worker_id, ids, status);
     // A copy that was already committed counts as stored: the worker may drop it.
     const bool stored_ok = status.ok() || absl::IsAlreadyExists(status);
-    scheduler->SendToWorker(worker_id, AckFor(ids, stored_ok, std::string(status.message())));
+    scheduler->OnResultStored(worker_id, ids, status,
+                              AckFor(ids, stored_ok, std::string(status.message())));
   });
 }
 

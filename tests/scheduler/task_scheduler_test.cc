@@ -124,6 +124,13 @@ class TaskSchedulerTest : public ::testing::Test {
     return r;
   }
 
+  static CoordinatorMessage AckOf(const gridbench::v1::SignedResult& r) {
+    CoordinatorMessage ack;
+    ack.mutable_ack()->set_task_id(r.task_id());
+    ack.mutable_ack()->set_accepted(true);
+    return ack;
+  }
+
   // CheckResult as the session calls it, with `r` in the StoredResult.
   ResultVerdict Check(const std::string& worker_id, const gridbench::v1::SignedResult& r) {
     gridbench::v1::StoredResult stored;
@@ -157,14 +164,12 @@ TEST_F(TaskSchedulerTest, MessagesToWorkersAreWrittenAfterTheSchedulerIsUnlocked
   ASSERT_EQ(link->Assignments().size(), 1u);
   const auto result = ResultFor(w, link->Assignments()[0]);
   ASSERT_EQ(Check(w, result), ResultVerdict::kStore);
-  scheduler_->OnResultStored(w, result, absl::OkStatus());
-  CoordinatorMessage ack;
-  ack.mutable_ack()->set_task_id(result.task_id());
-  scheduler_->SendToWorker(w, ack);
+  scheduler_->OnResultStored(w, result, absl::OkStatus(), AckOf(result));
   ASSERT_TRUE(scheduler_->DrainWorker(w).ok());
 
-  ASSERT_EQ(link->Assignments().size(), 2u) << "the next task after the result";
-  EXPECT_EQ(link->sent.size(), 4u) << "two assignments, the ack, the drain";
+  ASSERT_EQ(link->sent.size(), 4u) << "an assignment, the ack, the next, the drain";
+  EXPECT_TRUE(link->sent[1].has_ack()) << "the ack goes before the next task";
+  EXPECT_TRUE(link->sent[2].has_assignment());
   EXPECT_EQ(link->flushed, link->sent.size()) << "each call flushed what it queued";
   EXPECT_EQ(link->flushes_under_lock, 0);
 }
@@ -197,7 +202,7 @@ TEST_F(TaskSchedulerTest, ResultIsStoredOnceAndStaleOrReplayedCopiesAreRefused) 
   ASSERT_EQ(Check(w, result), ResultVerdict::kStore);
   EXPECT_EQ(Check(w, result), ResultVerdict::kAlreadyStored)
       << "a copy arriving while the first is committing";
-  scheduler_->OnResultStored(w, result, absl::OkStatus());
+  scheduler_->OnResultStored(w, result, absl::OkStatus(), AckOf(result));
   EXPECT_EQ(Check(w, result), ResultVerdict::kAlreadyStored);
   auto view = scheduler_->GetJob(job);
   EXPECT_EQ(view->state(), gridbench::v1::JOB_STATE_SUCCEEDED);
