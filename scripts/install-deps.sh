@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev grpc-proto
   libabsl-dev libsqlite3-dev libopenblas-dev libyaml-cpp-dev libspdlog-dev libsodium-dev
+  libjemalloc-dev
   libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libgtest-dev libgmock-dev libbenchmark-dev
 )
