@@ -1,7 +1,8 @@
 // The store writer's CPU per result as the coordinator configures it, beside
-// two variants it rejected, in one run:
+// variants it rejected, in one run:
 //   - random task and attempt ids (see coordinator/store/row_ids.h);
-//   - a 64 MiB page cache (see kWriterCacheKiB in coordinator/store/sqlite_db.cc).
+//   - a 64 MiB page cache (see kWriterCacheKiB in coordinator/store/sqlite_db.cc);
+//   - the index results_by_task, dropped by schema version 4 (schema.cc).
 //
 // Per result it writes what the coordinator writes: the task running with a
 // new attempt, the result, the task and attempt succeeded; `group` results
@@ -65,6 +66,18 @@ gridbench::v1::StoredResult Result(const std::string& job_id, const gridbench::v
 struct Layout {
   bool time_ordered = true;
   int cache_kib = 0;  // 0: the cache SqliteDb::Open sets.
+  bool results_by_task = false;
+};
+
+struct Variant {
+  const char* name;
+  Layout layout;
+};
+
+constexpr Variant kRejected[] = {
+    {"random ids", {.time_ordered = false}},
+    {"64MiB cache", {.cache_kib = 64 * 1024}},
+    {"by_task index", {.results_by_task = true}},
 };
 
 // As in bench/cluster/result_load: jobs of this many tasks, so results of
@@ -130,6 +143,9 @@ double MicrosPerResult(const std::string& path, Layout layout, int group, int re
     DieUnlessOk(db.Exec("cache", absl::StrCat("PRAGMA cache_size = -", layout.cache_kib)), "cache");
   }
   DieUnlessOk(ApplyMigrations(db, SchemaMigrations()).status(), "migrate");
+  if (layout.results_by_task) {
+    DieUnlessOk(db.Exec("index", "CREATE INDEX results_by_task ON results(task_id)"), "index");
+  }
   gridbench::v1::Worker worker;
   worker.set_worker_id(RandomRowId("w-"));
   DieUnlessOk(WriteWorker(db, worker), "worker");
@@ -187,15 +203,19 @@ int Main(int argc, char** argv) {
   }
   DieUnlessOk(InitCrypto(), "initialising libsodium");
   const std::string path = dir + "/writer_sql_bench.db";
-  std::printf("%-6s %-4s %12s %12s %8s %12s %8s\n", "group", "rep", "as run us", "random ids", "x",
-              "64MiB cache", "x");
+  std::printf("%-6s %-4s %10s", "group", "rep", "as run us");
+  for (const Variant& variant : kRejected) std::printf(" %14s %5s", variant.name, "x");
+  std::printf("\n");
   for (int group : {16, 64}) {
     for (int rep = 1; rep <= reps; ++rep) {
       const double as_run = MicrosPerResult(path, Layout{}, group, results);
-      const double random = MicrosPerResult(path, Layout{.time_ordered = false}, group, results);
-      const double cached = MicrosPerResult(path, Layout{.cache_kib = 64 * 1024}, group, results);
-      std::printf("%-6d %-4d %12.1f %12.1f %8.2f %12.1f %8.2f\n", group, rep, as_run, random,
-                  random / as_run, cached, cached / as_run);
+      std::printf("%-6d %-4d %10.1f", group, rep, as_run);
+      for (const Variant& variant : kRejected) {
+        const double us = MicrosPerResult(path, variant.layout, group, results);
+        std::printf(" %14.1f %5.2f", us, us / as_run);
+      }
+      std::printf("\n");
+      std::fflush(stdout);
     }
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);

@@ -157,7 +157,8 @@ class CoordinatorStore {
   absl::StatusOr<std::vector<gridbench::v1::StoredResult>> GetResults(const std::string& job_id);
   // Newest first; `kind` empty means all kinds.
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(const std::string& kind, int limit);
-  // How many result rows exist for an attempt / a task (tests, duplicate checks).
+  // How many result rows exist for a task (tests, duplicate checks). Reads
+  // every result: no index serves it.
   absl::StatusOr<int64_t> CountResultsForTask(const std::string& task_id);
   // Every artifact's metadata, newest first.
   absl::StatusOr<std::vector<gridbench::v1::ArtifactInfo>> ListArtifacts();
