@@ -34,6 +34,14 @@ class ScriptedGateway final : public gridbench::v1::WorkerGateway::Service {
   std::string public_key;  // As enrolled.
   int enrollments = 0;
 
+  // Blocks until `n` scripts have returned. What a script records after the
+  // agent's last message may still be being written when Run() returns.
+  void AwaitScriptsReturned(int n) {
+    absl::MutexLock lock(&mu_);
+    auto returned = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return returned_ >= n; };
+    mu_.Await(absl::Condition(&returned));
+  }
+
   grpc::Status Enroll(grpc::ServerContext* ctx, const gridbench::v1::EnrollRequest* req,
                       gridbench::v1::EnrollResponse* resp) override {
     auto auth = ctx->client_metadata().find(kAuthorizationHeader);
@@ -66,8 +74,15 @@ class ScriptedGateway final : public gridbench::v1::WorkerGateway::Service {
     out.Clear();
     out.mutable_accepted()->set_heartbeat_interval_seconds(60);
     stream->Write(out);
-    return script(*stream, hello);
+    const grpc::Status status = script(*stream, hello);
+    absl::MutexLock lock(&mu_);
+    ++returned_;
+    return status;
   }
+
+ private:
+  absl::Mutex mu_;
+  int returned_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Reads until a message of the wanted kind arrives (heartbeats and progress
@@ -170,6 +185,7 @@ TEST_F(WorkerAgentTest, EnrollsRunsAnAssignmentSignsTheResultAndDrains) {
   std::unique_ptr<WorkerAgent> agent = MakeAgent();
   ASSERT_NE(agent, nullptr);
   EXPECT_TRUE(agent->Run().ok());
+  gateway_.AwaitScriptsReturned(1);
 
   EXPECT_EQ(gateway_.enrollments, 1);
   EXPECT_EQ(seen_hello.worker_id(), "w-test");
@@ -228,6 +244,7 @@ TEST_F(WorkerAgentTest, ResendsTheOutboxAfterRestartAndDropsRefusedResults) {
   std::unique_ptr<WorkerAgent> agent = MakeAgent();
   ASSERT_NE(agent, nullptr);
   EXPECT_TRUE(agent->Run().ok());
+  gateway_.AwaitScriptsReturned(1);
   EXPECT_THAT(live, ::testing::ElementsAre("a-old"));
   auto outbox = Outbox::Open(state_dir_);
   ASSERT_TRUE(outbox.ok());
