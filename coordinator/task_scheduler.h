@@ -149,7 +149,8 @@ class TaskScheduler {
   };
 
   // Holds mu_ and, on release, flushes the links that messages were queued
-  // on meanwhile. Every public method that may message a worker takes it.
+  // on meanwhile. Every public method takes it, so none can return with a
+  // message still unflushed.
   class ABSL_SCOPED_LOCKABLE LockThenFlush {
    public:
     explicit LockThenFlush(TaskScheduler& scheduler) ABSL_EXCLUSIVE_LOCK_FUNCTION(scheduler.mu_);

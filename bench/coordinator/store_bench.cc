@@ -9,7 +9,6 @@
 // Prints one line per run; "vs_single_txn" is the speed-up over the baseline.
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/coordinator/database_files.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
 #include "coordinator/store/store_changes.h"
@@ -96,9 +96,7 @@ gridbench::v1::StoredResult MakeResult(int i) {
 
 // A fresh database with one worker, job and task and `n` attempts a0..a(n-1).
 std::unique_ptr<CoordinatorStore> SeededStore(const std::string& path, int n) {
-  std::filesystem::remove(path);
-  std::filesystem::remove(path + "-wal");
-  std::filesystem::remove(path + "-shm");
+  bench::RemoveDatabaseFiles(path);
   auto store = CoordinatorStore::Open(path);
   DieUnlessOk(store.status(), "opening " + path);
   gridbench::v1::Worker worker;
@@ -210,7 +208,7 @@ int Main(int argc, char** argv) {
         run.results_per_second / single);
     std::fflush(stdout);
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  bench::RemoveDatabaseFiles(path);
   return 0;
 }
 
