@@ -163,7 +163,10 @@ bool TaskScheduler::Acceptable(const TaskEntry& task, const WorkerEntry& worker)
 }
 
 void TaskScheduler::TryAssign(WorkerEntry& worker) {
-  if (worker.link == nullptr || worker.draining || !worker.running_task_id.empty()) return;
+  if (worker.link == nullptr || worker.draining || !worker.running_task_id.empty() ||
+      !worker.unknown_attempt_id.empty()) {
+    return;
+  }
   std::optional<std::string> task_id =
       pending_.TakeFirst([&](const std::string& id) { return Acceptable(tasks_.at(id), worker); });
   if (!task_id) return;
@@ -395,8 +398,24 @@ absl::StatusOr<Job> TaskScheduler::CancelJob(const std::string& job_id) {
 
 ResultVerdict TaskScheduler::CheckResult(const std::string& worker_id,
                                          gridbench::v1::StoredResult* result) {
-  const gridbench::v1::SignedResult& r = result->signed_();
   LockThenFlush lock(*this);
+  const ResultVerdict verdict = JudgeResult(worker_id, result);
+  if (verdict == ResultVerdict::kStale)
+    EndUnknownAttempt(worker_id, result->signed_().attempt_id());
+  return verdict;
+}
+
+void TaskScheduler::EndUnknownAttempt(const std::string& worker_id, const std::string& attempt_id) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end() || it->second.unknown_attempt_id.empty()) return;
+  if (!attempt_id.empty() && attempt_id != it->second.unknown_attempt_id) return;
+  it->second.unknown_attempt_id.clear();
+  TryAssign(it->second);
+}
+
+ResultVerdict TaskScheduler::JudgeResult(const std::string& worker_id,
+                                         gridbench::v1::StoredResult* result) {
+  const gridbench::v1::SignedResult& r = result->signed_();
   auto it = tasks_.find(r.task_id());
   if (it == tasks_.end()) return ResultVerdict::kStale;
   TaskEntry& task = it->second;

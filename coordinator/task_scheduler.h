@@ -136,6 +136,10 @@ class TaskScheduler {
     std::shared_ptr<WorkerLink> link;
     int64_t lease_deadline = 0;  // Lost unless heard from before this.
     std::string running_task_id;
+    // An attempt the worker said it runs that this coordinator does not know:
+    // sent, but not yet stored when the coordinator crashed. The worker gets
+    // no new work until that attempt ends.
+    std::string unknown_attempt_id;
     bool draining = false;
   };
   struct JobEntry {
@@ -168,6 +172,12 @@ class TaskScheduler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseLink(WorkerEntry& worker, absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TryAssign(WorkerEntry& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The worker's unknown attempt ended (`attempt_id` is it, or empty when
+  // the worker reports itself idle): it may take work again.
+  void EndUnknownAttempt(const std::string& worker_id, const std::string& attempt_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ResultVerdict JudgeResult(const std::string& worker_id, gridbench::v1::StoredResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AssignAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Acceptable(const TaskEntry& task, const WorkerEntry& worker)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

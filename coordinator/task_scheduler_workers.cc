@@ -127,6 +127,12 @@ absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello,
       FailAttempt(task, "worker restarted and lost the attempt", true);
     }
   }
+  entry.unknown_attempt_id.clear();
+  for (const std::string& live : hello.live_attempt_ids()) {
+    const gridbench::v1::Attempt* known =
+        entry.running_task_id.empty() ? nullptr : CurrentAttempt(tasks_.at(entry.running_task_id));
+    if (known == nullptr || known->attempt_id() != live) entry.unknown_attempt_id = live;
+  }
   TryAssign(entry);
   return absl::OkStatus();
 }
@@ -159,6 +165,7 @@ void TaskScheduler::OnHeartbeat(const std::string& worker_id,
     it->second.worker.set_state(gridbench::v1::WORKER_STATE_DRAINING);
     store_->UpsertWorker(it->second.worker);
   }
+  if (heartbeat.running_tasks() == 0) EndUnknownAttempt(worker_id, "");
 }
 
 void TaskScheduler::OnProgress(const std::string& worker_id,
@@ -182,12 +189,13 @@ void TaskScheduler::OnFailure(const std::string& worker_id,
                               const gridbench::v1::AttemptFailure& failure) {
   LockThenFlush lock(*this);
   auto it = tasks_.find(failure.task_id());
-  if (it == tasks_.end()) return;
+  if (it == tasks_.end()) return EndUnknownAttempt(worker_id, failure.attempt_id());
   gridbench::v1::Attempt* attempt = CurrentAttempt(it->second);
   if (attempt == nullptr || attempt->attempt_id() != failure.attempt_id() ||
       attempt->lease_id() != failure.lease_id() || attempt->worker_id() != worker_id) {
     Audit("stale_failure", failure.task_id(),
           absl::StrCat("worker ", worker_id, " reported attempt ", failure.attempt_id()));
+    EndUnknownAttempt(worker_id, failure.attempt_id());
     return;
   }
   std::string reason = failure.reason();

@@ -86,12 +86,16 @@ class TaskSchedulerTest : public ::testing::Test {
     return id;
   }
 
-  void Attach(const std::string& id, const std::shared_ptr<RecordingLink>& link) {
+  static gridbench::v1::Hello HelloFor(const std::string& id) {
     gridbench::v1::Hello hello;
     hello.set_worker_id(id);
     hello.mutable_hardware()->add_backends("blas");
     hello.mutable_hardware()->set_memory_bytes(8ull << 30);
-    ASSERT_TRUE(scheduler_->AttachSession(hello, link).ok());
+    return hello;
+  }
+
+  void Attach(const std::string& id, const std::shared_ptr<RecordingLink>& link) {
+    ASSERT_TRUE(scheduler_->AttachSession(HelloFor(id), link).ok());
   }
 
   std::string Submit(const std::string& yaml_like_name, int priority,
@@ -172,6 +176,43 @@ TEST_F(TaskSchedulerTest, MessagesToWorkersAreWrittenAfterTheSchedulerIsUnlocked
   EXPECT_TRUE(link->sent[2].has_assignment());
   EXPECT_EQ(link->flushed, link->sent.size()) << "each call flushed what it queued";
   EXPECT_EQ(link->flushes_under_lock, 0);
+}
+
+// A coordinator that crashed after sending an assignment but before storing
+// it comes back not knowing the attempt the worker still runs.
+TEST_F(TaskSchedulerTest, WorkerBusyWithAnAttemptLostInACrashGetsWorkOnlyWhenItEnds) {
+  const std::string w = Enroll("w1");
+  const std::string job = Submit("after-crash", 0);
+  auto link = std::make_shared<RecordingLink>();
+  gridbench::v1::Hello hello = HelloFor(w);
+  hello.add_live_attempt_ids("a-lost");
+  ASSERT_TRUE(scheduler_->AttachSession(hello, link).ok());
+  EXPECT_TRUE(link->Assignments().empty()) << "the worker would refuse it: it is busy";
+
+  gridbench::v1::Heartbeat busy;
+  busy.set_running_tasks(1);
+  scheduler_->OnHeartbeat(w, busy);
+  EXPECT_TRUE(link->Assignments().empty());
+
+  gridbench::v1::SignedResult lost;
+  lost.set_worker_id(w);
+  lost.set_task_id(scheduler_->GetJob(job)->tasks(0).task_id());
+  lost.set_attempt_id("a-lost");
+  lost.set_lease_id("l-lost");
+  EXPECT_EQ(Check(w, lost), ResultVerdict::kStale);
+  EXPECT_EQ(link->Assignments().size(), 1u) << "its result ended the unknown attempt";
+}
+
+TEST_F(TaskSchedulerTest, WorkerBusyWithAnUnknownAttemptGetsWorkOnceItReportsIdle) {
+  const std::string w = Enroll("w1");
+  Submit("after-crash", 0);
+  auto link = std::make_shared<RecordingLink>();
+  gridbench::v1::Hello hello = HelloFor(w);
+  hello.add_live_attempt_ids("a-lost");
+  ASSERT_TRUE(scheduler_->AttachSession(hello, link).ok());
+  EXPECT_TRUE(link->Assignments().empty());
+  scheduler_->OnHeartbeat(w, gridbench::v1::Heartbeat());
+  EXPECT_EQ(link->Assignments().size(), 1u);
 }
 
 TEST_F(TaskSchedulerTest, EachPlacementFansOutToEveryMatchingWorker) {
