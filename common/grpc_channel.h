@@ -36,12 +36,15 @@ struct TlsFiles {
 // when only one of cert/key is; NOT_FOUND when a named file cannot be read.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeClientCredentials(
     const TlsFiles& tls);
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsFiles& tls);
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const TlsFiles& tls);
 
-// A channel to `target` ("host:port") with the shared keepalive and size settings.
+// A channel to `target` ("host:port") with the shared keepalive and size
+// settings. gRPC lets channels with equal settings share one connection; with
+// `own_connection` this channel opens its own, as a separate worker machine
+// would (the load generator gives each simulated worker one).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
-                                                           const TlsFiles& tls);
+                                                           const TlsFiles& tls,
+                                                           bool own_connection = false);
 
 // Applies the shared keepalive and size settings to a server.
 void ApplyServerOptions(grpc::ServerBuilder& builder);

@@ -5,7 +5,8 @@
 //
 // It starts a real gridbench-coordinator (synchronous=FULL SQLite in a fresh
 // directory), enrolls --workers keys, submits --results one-task-each gemm
-// tasks, then opens every session at once. Each session answers its
+// tasks, then opens every session at once, each on its own connection
+// unless --connections says fewer. Each session answers its
 // assignment at once with a freshly signed result, so the rate measured is
 // the coordinator's: signature checks, lease checks, group commit, acks and
 // the next assignment. Both processes share this machine's cores; the CPU
@@ -35,6 +36,8 @@
 
 ABSL_FLAG(int, workers, 1000, "concurrent worker sessions");
 ABSL_FLAG(int, results, 40000, "results to commit in total");
+ABSL_FLAG(int, connections, 0,
+          "TCP connections the sessions share (default: one per session, as real workers)");
 ABSL_FLAG(int, tasks_per_job, 5000, "tasks per submitted job");
 ABSL_FLAG(std::string, coordinator, "", "gridbench-coordinator binary (default: beside this one)");
 ABSL_FLAG(double, timeout, 300, "give up after this many seconds");
@@ -204,6 +207,14 @@ int main(int argc, char** argv) {
     job_ids.push_back(resp.job_id());
   }
 
+  const int connections = absl::GetFlag(FLAGS_connections) > 0
+                              ? std::min(absl::GetFlag(FLAGS_connections), workers)
+                              : workers;
+  std::vector<std::unique_ptr<gridbench::v1::WorkerGateway::Stub>> session_stubs;
+  for (int i = 0; i < connections; ++i) {
+    session_stubs.push_back(gridbench::v1::WorkerGateway::NewStub(
+        *gb::MakeChannel(coordinator->address, plaintext, /*own_connection=*/true)));
+  }
   gb::bench::LoadCounters counters;
   std::vector<std::unique_ptr<gb::bench::LoadSession>> sessions;
   const double cpu_before = gb::bench::ProcessCpuSeconds(coordinator->pid);
@@ -212,8 +223,8 @@ int main(int argc, char** argv) {
   const absl::Time window_start = absl::Now();
   const double own_cpu_before = gb::bench::ProcessCpuSeconds(getpid());
   for (auto& [id, key] : enrolled) {
-    sessions.push_back(
-        std::make_unique<gb::bench::LoadSession>(gateway.get(), id, key, payload, &counters));
+    auto* stub = session_stubs[sessions.size() % session_stubs.size()].get();
+    sessions.push_back(std::make_unique<gb::bench::LoadSession>(stub, id, key, payload, &counters));
     sessions.back()->Start();
   }
   const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_timeout));
@@ -249,6 +260,7 @@ int main(int argc, char** argv) {
   const double accepted = std::max<int64_t>(counters.results_accepted, 1);
   const double rate = counters.results_accepted / seconds;
   std::cout << "workers (concurrent sessions)       " << workers << "\n"
+            << "TCP connections                     " << connections << "\n"
             << "results sent                        " << counters.results_sent << "\n"
             << "results acknowledged (stored)       " << counters.results_accepted << "\n"
             << "results refused                     " << counters.results_refused << "\n"
