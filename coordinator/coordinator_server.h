@@ -15,6 +15,7 @@
 #include "coordinator/clock.h"
 #include "coordinator/coordinator_config.h"
 #include "coordinator/gridbench_service.h"
+#include "coordinator/link_flusher.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/task_scheduler.h"
 #include "coordinator/token_authority.h"
@@ -49,6 +50,7 @@ class CoordinatorServer {
   RealClock real_clock_;
   Clock* clock_;
   std::unique_ptr<CoordinatorStore> store_;
+  std::unique_ptr<LinkFlusher> flusher_;  // Outlives the scheduler that uses it.
   std::unique_ptr<TaskScheduler> scheduler_;
   std::unique_ptr<TokenAuthority> tokens_;
   std::unique_ptr<GridbenchService> gridbench_service_;

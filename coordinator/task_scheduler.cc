@@ -30,10 +30,16 @@ bool IsFinalJobState(gridbench::v1::JobState state) {
          state == gridbench::v1::JOB_STATE_CANCELLED;
 }
 
-TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock)
-    : config_(config), store_(store), clock_(clock), rng_(std::random_device{}()) {}
+TaskScheduler::TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock,
+                             LinkFlusher* flusher)
+    : config_(config),
+      store_(store),
+      clock_(clock),
+      flusher_(flusher),
+      rng_(std::random_device{}()) {}
 
-TaskScheduler::LockThenFlush::LockThenFlush(TaskScheduler& scheduler) : scheduler_(scheduler) {
+TaskScheduler::LockThenFlush::LockThenFlush(TaskScheduler& scheduler, LinkFlusher* flusher)
+    : scheduler_(scheduler), flusher_(flusher) {
   scheduler_.mu_.Lock();
 }
 
@@ -41,6 +47,10 @@ TaskScheduler::LockThenFlush::~LockThenFlush() {
   std::vector<std::shared_ptr<WorkerLink>> links;
   links.swap(scheduler_.unflushed_);
   scheduler_.mu_.Unlock();
+  if (flusher_ != nullptr) {
+    flusher_->Flush(std::move(links));
+    return;
+  }
   for (const std::shared_ptr<WorkerLink>& link : links) link->Flush();
 }
 
@@ -440,7 +450,7 @@ void TaskScheduler::OnResultStored(const std::string& worker_id,
                                    const gridbench::v1::SignedResult& r,
                                    const absl::Status& store_status,
                                    gridbench::v1::CoordinatorMessage ack) {
-  LockThenFlush lock(*this);
+  LockThenFlush lock(*this, flusher_);
   auto worker = workers_.find(worker_id);
   if (worker != workers_.end()) SendToLink(worker->second, std::move(ack));
   TaskEntry& task = tasks_.at(r.task_id());

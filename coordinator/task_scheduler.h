@@ -13,7 +13,8 @@
 // Thread-safety: all public methods are thread-safe. Messages to workers are
 // queued on their WorkerLink under the scheduler's mutex, which fixes their
 // order, and written (WorkerLink::Flush) after it is released, so no gRPC
-// write holds up the other threads. Watchers are called under the mutex, so
+// write holds up the other threads: by the calling thread, or for
+// OnResultStored by the LinkFlusher when there is one. Watchers are called under the mutex, so
 // they must only queue work and never call back into the scheduler.
 #ifndef GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
 #define GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
@@ -33,8 +34,10 @@
 #include "common/annotated_mutex.h"
 #include "coordinator/clock.h"
 #include "coordinator/coordinator_config.h"
+#include "coordinator/link_flusher.h"
 #include "coordinator/pending_queue.h"
 #include "coordinator/store/coordinator_store.h"
+#include "coordinator/worker_link.h"
 #include "gridbench/v1/gridbench.pb.h"
 #include "gridbench/v1/worker.pb.h"
 
@@ -42,22 +45,6 @@ namespace gridbench::coordinator {
 
 // True for SUCCEEDED, FAILED and CANCELLED: a job in one of them never changes.
 bool IsFinalJobState(gridbench::v1::JobState state);
-
-// The scheduler's handle on one worker's open session. Shared, so a link
-// the scheduler queued messages on stays valid until they are flushed, even
-// if the session ends meanwhile.
-class WorkerLink {
- public:
-  virtual ~WorkerLink() = default;
-  // Queues a message for the worker; writes nothing and never blocks. By
-  // value, so a caller done with its message moves it in.
-  virtual void Send(gridbench::v1::CoordinatorMessage message) = 0;
-  // Queues the end of the session with `status`, after the queued messages.
-  virtual void Close(absl::Status status) = 0;
-  // Starts writing what is queued, unless a write is in flight (its
-  // completion writes the rest). Call it with no scheduler lock held.
-  virtual void Flush() = 0;
-};
 
 // What to do with a signed result whose signature has been verified.
 enum class ResultVerdict {
@@ -70,7 +57,11 @@ class TaskScheduler {
  public:
   using TaskEventSink = std::function<void(const gridbench::v1::TaskEvent&)>;
 
-  TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock);
+  // `flusher`, when given, writes the messages OnResultStored queues, so
+  // the store's callback thread does not (link_flusher.h); without one the
+  // caller of each method writes them before it returns.
+  TaskScheduler(const CoordinatorConfig& config, CoordinatorStore* store, Clock* clock,
+                LinkFlusher* flusher = nullptr);
 
   // Rebuilds state from the store. Running attempts wait
   // reconnect_grace_seconds for their worker to come back.
@@ -153,17 +144,19 @@ class TaskScheduler {
   };
 
   // Holds mu_ and, on release, flushes the links that messages were queued
-  // on meanwhile. Every public method takes it, so none can return with a
-  // message still unflushed.
+  // on meanwhile, or hands them to `flusher` when one is given. Every public
+  // method takes it, so none can return with a message left unflushed.
   class ABSL_SCOPED_LOCKABLE LockThenFlush {
    public:
-    explicit LockThenFlush(TaskScheduler& scheduler) ABSL_EXCLUSIVE_LOCK_FUNCTION(scheduler.mu_);
+    explicit LockThenFlush(TaskScheduler& scheduler, LinkFlusher* flusher = nullptr)
+        ABSL_EXCLUSIVE_LOCK_FUNCTION(scheduler.mu_);
     ~LockThenFlush() ABSL_UNLOCK_FUNCTION();
     LockThenFlush(const LockThenFlush&) = delete;
     LockThenFlush& operator=(const LockThenFlush&) = delete;
 
    private:
     TaskScheduler& scheduler_;
+    LinkFlusher* const flusher_;
   };
 
   // Helpers below require mu_.
@@ -209,6 +202,7 @@ class TaskScheduler {
   const CoordinatorConfig config_;
   CoordinatorStore* const store_;
   Clock* const clock_;
+  LinkFlusher* const flusher_;
 
   StdMutex mu_;
   // Node maps: entries are referenced across calls that insert others.

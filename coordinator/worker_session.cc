@@ -48,7 +48,7 @@ void WorkerSession::Send(CoordinatorMessage message) {
 
 void WorkerSession::Flush() {
   StdMutexLock lock(mu_);
-  if (!writing_) StartNextWriteLocked();
+  if (!writing_ && !done_) StartNextWriteLocked();
 }
 
 void WorkerSession::StartNextWriteLocked() {
@@ -216,6 +216,11 @@ void WorkerSession::HandleResult(gridbench::v1::SignedResult* signed_result) {
 }
 
 void WorkerSession::OnDone() {
+  {
+    // gRPC forbids writes from here on; a flush queued before may come later.
+    StdMutexLock lock(mu_);
+    done_ = true;
+  }
   if (attached_) scheduler_->DetachSession(hello_.worker_id(), this);
   // May free this session: nothing below may touch it.
   std::shared_ptr<WorkerSession> self = std::move(self_);

@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "common/annotated_mutex.h"
 #include "coordinator/task_scheduler.h"
+#include "coordinator/worker_link.h"
 #include "gridbench/v1/worker.pb.h"
 #include "grpcpp/support/server_callback.h"
 
@@ -79,6 +80,7 @@ class WorkerSession final : public grpc::ServerBidiReactor<gridbench::v1::Worker
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone has run.
   absl::Status finish_status_ ABSL_GUARDED_BY(mu_);
 };
 
