@@ -60,7 +60,11 @@ void WorkerSession::StartNextWriteLocked() {
     return;
   }
   writing_ = true;
-  StartWrite(&outbox_.front());
+  // With more queued behind it (an acknowledgement and the next assignment),
+  // gRPC may hold this message back and send both in one write.
+  grpc::WriteOptions options;
+  if (outbox_.size() > 1) options.set_buffer_hint();
+  StartWrite(&outbox_.front(), options);
 }
 
 void WorkerSession::OnWriteDone(bool ok) {
