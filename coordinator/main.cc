@@ -1,6 +1,7 @@
 // gridbench-coordinator: the head node's scheduler and result store.
 //   gridbench-coordinator --config coordinator.yaml
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstring>
 #include <iostream>
@@ -27,6 +28,26 @@ void WaitForStopSignal() {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}, shutting down", strsignal(received));
+}
+
+// Every worker holds a connection open. A soft limit of 1,024 open files, a
+// common default, would refuse workers past about a thousand, so take all
+// the hard limit allows (the administrator's to set: LimitNOFILE in the
+// systemd unit), and say what it is.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur < 4096) {
+    spdlog::warn("open-file limit is {}: fewer workers than that can connect at once",
+                 limit.rlim_cur);
+  } else {
+    spdlog::info("open-file limit {}", limit.rlim_cur);
+  }
 }
 
 }  // namespace
@@ -60,6 +81,7 @@ int main(int argc, char** argv) {
     std::cerr << "gridbench-coordinator: " << s.message() << "\n";
     return 2;
   }
+  RaiseOpenFileLimit();
   auto server = gridbench::coordinator::CoordinatorServer::Start(*config);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", server.status().ToString());
