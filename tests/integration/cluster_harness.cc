@@ -109,7 +109,9 @@ absl::Status ClusterHarness::StartCoordinator() {
 }
 
 void ClusterHarness::Connect() {
-  auto channel = MakeChannel(address_, TlsFiles{.insecure = true});
+  TlsFiles plaintext;
+  plaintext.insecure = true;
+  auto channel = MakeChannel(address_, plaintext);
   api_ = gridbench::v1::Gridbench::NewStub(*channel);
   gateway_ = gridbench::v1::WorkerGateway::NewStub(*channel);
 }
