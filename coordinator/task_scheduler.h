@@ -14,8 +14,9 @@
 // queued on their WorkerLink under the scheduler's mutex, which fixes their
 // order, and written (WorkerLink::Flush) after it is released, so no gRPC
 // write holds up the other threads: by the calling thread, or for
-// OnResultStored by the LinkFlusher when there is one. Watchers are called under the mutex, so
-// they must only queue work and never call back into the scheduler.
+// OnResultStored by the LinkFlusher when there is one. Watchers are called
+// under the mutex, so they must only queue work and never call back into the
+// scheduler.
 #ifndef GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
 #define GRIDBENCH_COORDINATOR_TASK_SCHEDULER_H_
 

@@ -128,9 +128,9 @@ absl::Status TaskScheduler::AttachSession(const gridbench::v1::Hello& hello,
     }
   }
   entry.unknown_attempt_id.clear();
+  const gridbench::v1::Attempt* known =
+      entry.running_task_id.empty() ? nullptr : CurrentAttempt(tasks_.at(entry.running_task_id));
   for (const std::string& live : hello.live_attempt_ids()) {
-    const gridbench::v1::Attempt* known =
-        entry.running_task_id.empty() ? nullptr : CurrentAttempt(tasks_.at(entry.running_task_id));
     if (known == nullptr || known->attempt_id() != live) entry.unknown_attempt_id = live;
   }
   TryAssign(entry);
