@@ -8,66 +8,54 @@
 //
 // Prints one line per run; "vs_single_txn" is the speed-up over the baseline.
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/coordinator/database_files.h"
+#include "bench/exit_on_error.h"
 #include "coordinator/store/coordinator_store.h"
 #include "coordinator/store/sqlite_db.h"
 #include "coordinator/store/store_changes.h"
 
+ABSL_FLAG(std::vector<std::string>, producers, std::vector<std::string>({"1", "8", "64", "256"}),
+          "producer thread counts, one run each");
+ABSL_FLAG(int, window, 1, "results each producer keeps unacknowledged");
+ABSL_FLAG(int, results, 20000, "results per group-commit run");
+ABSL_FLAG(std::string, dir, "/tmp", "where the scratch database goes");
+
 namespace gridbench::coordinator {
 namespace {
 
+using bench::Die;
+using bench::DieUnlessOk;
+
 struct Options {
-  std::vector<int> producers = {1, 8, 64, 256};
-  int window = 1;
-  int results = 20000;
-  std::string dir = "/tmp";
+  std::vector<int> producers;
+  int window = 0;
+  int results = 0;
+  std::string dir;
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "store_bench: %s\n", message.c_str());
-  std::exit(2);
-}
-
-void DieUnlessOk(const absl::Status& status, const std::string& what) {
-  if (!status.ok()) Die(what + ": " + std::string(status.ToString()));
-}
-
 Options ParseOptions(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--producers=", 0) == 0) {
-      options.producers.clear();
-      for (absl::string_view part : absl::StrSplit(arg.substr(12), ',')) {
-        int n = 0;
-        if (!absl::SimpleAtoi(part, &n) || n <= 0) Die("bad --producers value: " + arg);
-        options.producers.push_back(n);
-      }
-    } else if (arg.rfind("--results=", 0) == 0) {
-      if (!absl::SimpleAtoi(arg.substr(10), &options.results) || options.results <= 0) {
-        Die("bad --results value: " + arg);
-      }
-    } else if (arg.rfind("--window=", 0) == 0) {
-      if (!absl::SimpleAtoi(arg.substr(9), &options.window) || options.window <= 0) {
-        Die("bad --window value: " + arg);
-      }
-    } else if (arg.rfind("--dir=", 0) == 0) {
-      options.dir = arg.substr(6);
-    } else {
-      Die("unknown argument " + arg + " (see the comment at the top of store_bench.cc)");
-    }
+  absl::ParseCommandLine(argc, argv);
+  Options options{
+      {}, absl::GetFlag(FLAGS_window), absl::GetFlag(FLAGS_results), absl::GetFlag(FLAGS_dir)};
+  for (const std::string& part : absl::GetFlag(FLAGS_producers)) {
+    int n = 0;
+    if (!absl::SimpleAtoi(part, &n) || n <= 0) Die("bad --producers value: " + part);
+    options.producers.push_back(n);
   }
+  if (options.producers.empty()) Die("--producers names no thread count");
+  if (options.results <= 0) Die("--results must be positive");
+  if (options.window <= 0) Die("--window must be positive");
   return options;
 }
 

@@ -16,18 +16,18 @@
 //   writer_sql_bench [--results=20000] [--reps=3] [--dir=/tmp]
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/coordinator/database_files.h"
+#include "bench/exit_on_error.h"
 #include "bench/thread_cpu_time.h"
 #include "common/crypto.h"
 #include "coordinator/store/coordinator_store.h"
@@ -36,14 +36,14 @@
 #include "coordinator/store/sqlite_db.h"
 #include "coordinator/store/store_changes.h"
 
+ABSL_FLAG(int, results, 20000, "results per measurement");
+ABSL_FLAG(int, reps, 3, "measurements of each group size");
+ABSL_FLAG(std::string, dir, "/tmp", "where the scratch database goes");
+
 namespace gridbench::coordinator {
 namespace {
 
-void DieUnlessOk(const absl::Status& status, const char* what) {
-  if (status.ok()) return;
-  std::fprintf(stderr, "writer_sql_bench: %s: %s\n", what, std::string(status.ToString()).c_str());
-  std::exit(2);
-}
+using bench::DieUnlessOk;
 
 std::string NewId(const char* prefix, bool time_ordered) {
   return time_ordered ? TimeOrderedRowId(prefix, absl::GetCurrentTimeNanos()) : RandomRowId(prefix);
@@ -186,23 +186,11 @@ double MicrosPerResult(const std::string& path, Layout layout, int group, int re
 }
 
 int Main(int argc, char** argv) {
-  int results = 20000, reps = 3;
-  std::string dir = "/tmp";
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    bool ok = false;
-    if (absl::ConsumePrefix(&arg, "--results=")) {
-      ok = absl::SimpleAtoi(arg, &results) && results > 0;
-    } else if (absl::ConsumePrefix(&arg, "--reps=")) {
-      ok = absl::SimpleAtoi(arg, &reps) && reps > 0;
-    } else if (absl::ConsumePrefix(&arg, "--dir=")) {
-      dir = std::string(arg);
-      ok = !dir.empty();
-    }
-    if (!ok) {
-      std::fprintf(stderr, "writer_sql_bench: bad argument %s\n", argv[i]);
-      return 2;
-    }
+  absl::ParseCommandLine(argc, argv);
+  const int results = absl::GetFlag(FLAGS_results), reps = absl::GetFlag(FLAGS_reps);
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  if (results <= 0 || reps <= 0 || dir.empty()) {
+    bench::Die("--results and --reps must be positive and --dir not empty");
   }
   DieUnlessOk(InitCrypto(), "initialising libsodium");
   const std::string path = dir + "/writer_sql_bench.db";
